@@ -1,0 +1,95 @@
+"""The real interpreters of the core's ports: the system clock, sleeping, and ULIDs.
+
+This is an *edge* module: it reads the clock and the OS entropy pool. The pure modules
+of ``spine.core`` never import it (import-linter checks that).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import weakref
+from datetime import UTC, datetime
+from typing import final
+
+from spine.core.ids import ULID, next_ulid
+
+__all__ = ["SystemClock", "SystemIdSource", "SystemSleeper", "generate_ulid"]
+
+
+@final
+class SystemClock:
+    """``Clock`` over ``datetime.now(UTC)`` and ``time.monotonic``."""
+
+    __slots__ = ()
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        """``time.monotonic()``."""
+        return time.monotonic()
+
+
+@final
+class SystemSleeper:
+    """``Sleeper`` over ``time.sleep``."""
+
+    __slots__ = ()
+
+    def sleep(self, seconds: float, /) -> None:
+        """Block the calling thread for ``seconds``."""
+        time.sleep(max(0.0, seconds))
+
+
+@final
+class SystemIdSource:
+    """``IdSource`` over the wall clock and ``os.urandom``; thread-safe, strictly increasing."""
+
+    __slots__ = ("__weakref__", "_last", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: ULID | None = None
+        _LIVE_SOURCES.add(self)
+
+    def new_ulid(self) -> ULID:
+        """A ULID greater than every one this source gave before."""
+        entropy = os.urandom(10)
+        with self._lock:
+            self._last = next_ulid(self._last, time.time_ns() // 1_000_000, entropy)
+            return self._last
+
+    def new_id(self) -> str:
+        """The text form of :meth:`new_ulid`."""
+        return str(self.new_ulid())
+
+    def _forget(self) -> None:
+        # A forked child must not continue its parent's sequence: within one millisecond
+        # both would count up from the same id and hand out duplicates.
+        self._lock = threading.Lock()
+        self._last = None
+
+
+_LIVE_SOURCES: weakref.WeakSet[SystemIdSource] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for source in list(_LIVE_SOURCES):
+        source._forget()  # noqa: SLF001
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+_PROCESS_IDS = SystemIdSource()
+
+
+def generate_ulid() -> str:
+    """A new ULID string, strictly greater than every earlier one from this process.
+
+    >>> a, b = generate_ulid(), generate_ulid()
+    >>> len(a), a < b
+    (26, True)
+    """
+    return _PROCESS_IDS.new_id()

@@ -1,0 +1,10 @@
+"""Deterministic interpreters of spine's ports, for users' tests (and ours).
+
+Nothing here reads the real clock or the OS entropy pool: every run of a test that uses
+them sees the same times and the same ids.
+"""
+
+from spine.testing.clock import FakeClock, FakeSleeper
+from spine.testing.ids import SequentialIdSource
+
+__all__ = ["FakeClock", "FakeSleeper", "SequentialIdSource"]
