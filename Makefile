@@ -8,8 +8,10 @@ PYTHON := $(shell (pyenv which python 2>/dev/null || command -v python$(PY_VERSI
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Tools that look for executables on PATH (pytest-mypy-plugins, subprocess tests) find the venv's.
+export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help install demo fmt lint type test typesafety bench check clean
+.PHONY: help install demo fmt lint type test typing typesafety bench check clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml .python-version
 
 install: $(STAMP) ## Create .venv with the pinned Python and install spine with every extra
 
-demo: $(STAMP) ## Run the main job on embedded SQLite
+demo: $(STAMP) ## Run the demo (today a tour of the typed core; the SQLite pipeline as layers land)
 	$(BIN)/python -m spine demo
 
 fmt: $(STAMP) ## Format and autofix
@@ -42,14 +44,19 @@ type: $(STAMP) ## mypy --strict over spine, tests, examples; pyright over spine 
 
 test: $(STAMP) ## Every test: unit, property, integration, doctests, docs, typing facts
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory typesafety typing
+
+typing: $(STAMP) ## The typing facts in tests/typing (checked by mypy --strict and pyright, never run)
+	$(BIN)/mypy tests/typing
+	$(BIN)/basedpyright tests/typing
 
 typesafety: $(STAMP) ## What mypy says about wrong code (pytest-mypy-plugins cases)
-	$(BIN)/python -m pytest -q -p no:cacheprovider typesafety --mypy-ini-file=mypy.ini
+	$(BIN)/python -m pytest -q -p no:cacheprovider -p no:hypothesispytest typesafety --mypy-ini-file=mypy.ini --mypy-same-process
 
 bench: $(STAMP) ## Speed, as ratios against baselines measured in the same run
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-check: lint type test typesafety ## What CI runs: lint + type + test + typesafety
+check: lint type test ## What CI runs: lint + type + test (test includes typesafety and typing)
 
 clean: ## Remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis build dist *.egg-info

@@ -1,0 +1,49 @@
+"""README and docs code blocks, and the examples, run as written."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_blocks_run(doc: Path) -> None:
+    blocks = _BLOCK.findall(doc.read_text())
+    assert blocks or doc.name != "README.md", "README must hold a runnable quickstart"
+    namespace: dict[str, object] = {"__name__": f"doc:{doc.name}"}
+    for index, block in enumerate(blocks):
+        code = compile(block, f"{doc.name}[block {index}]", "exec")
+        exec(code, namespace)  # noqa: S102 - running our own docs is the point
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_examples_run(example: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_path(str(example), run_name="__main__")
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip(), f"{example.name} printed nothing"
+
+
+def test_demo_command_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "spine", "demo"], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "rejected 2" in done.stdout
+    assert "none deleted" in done.stdout
+
+
+def test_bare_command_is_a_usage_error() -> None:
+    done = subprocess.run([sys.executable, "-m", "spine"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "usage: spine" in done.stderr
