@@ -43,7 +43,13 @@ class ExecutionContext(msgspec.Struct, frozen=True, kw_only=True):
             raise ValidationError(msg, field="depth", value=self.depth, constraint=">= 0")
 
     def child(self, execution_id: ExecutionId, /, *, started_at: datetime) -> ExecutionContext:
-        """A context for work started by this one: same batch, this one as parent."""
+        """A context for work started by this one: same batch, this one as parent.
+
+        A child cannot reuse its parent's id: lineage would loop.
+        """
+        if execution_id == self.execution_id:
+            msg = f"a child execution cannot reuse its parent's id {execution_id!r}"
+            raise ValidationError(msg, field="execution_id", value=execution_id, constraint="!= parent id")
         return ExecutionContext(
             execution_id=execution_id,
             started_at=started_at,

@@ -6,6 +6,7 @@ of ``spine.core`` never import it (import-linter checks that).
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -40,8 +41,15 @@ class SystemSleeper:
     __slots__ = ()
 
     def sleep(self, seconds: float, /) -> None:
-        """Block the calling thread for ``seconds``."""
-        time.sleep(max(0.0, seconds))
+        """Block the calling thread for ``seconds``; negative or non-finite is a ValueError.
+
+        The same contract as ``spine.testing.FakeSleeper``: callers compute waits that are
+        never negative, so a negative one is a bug to surface, not to round away.
+        """
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"cannot sleep a negative or non-finite time: {seconds}"
+            raise ValueError(msg)
+        time.sleep(seconds)
 
 
 @final

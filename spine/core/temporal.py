@@ -64,22 +64,29 @@ class WeekEnding:
         >>> WeekEnding.parse("2025-01-04").failure().message
         '2025-01-04 is a Saturday, not a Friday; the nearest Fridays are 2025-01-03 and 2025-01-10'
         """
-        if isinstance(value, str):
-            try:
-                value = dt.date.fromisoformat(value)
-            except ValueError:
-                return Failure(
-                    ValidationError(
-                        f"not an ISO date (YYYY-MM-DD): {value!r}",
-                        field="date",
-                        value=value,
-                        constraint="YYYY-MM-DD",
-                    )
-                )
         try:
-            return Success(cls(value))
+            return Success(cls.from_iso(value) if isinstance(value, str) else cls(value))
         except ValidationError as exc:
             return Failure(exc)
+
+    @classmethod
+    def from_iso(cls, text: str, /) -> WeekEnding:
+        """A ``WeekEnding`` from exactly ``YYYY-MM-DD``; raises ``ValidationError`` otherwise.
+
+        Stricter than ``date.fromisoformat``, which also takes ``20250103`` and ``2025-W01-5``:
+        one spelling per week keeps keys, partitions and file names unambiguous.
+
+        >>> WeekEnding.from_iso("2025-01-03")
+        WeekEnding(datetime.date(2025, 1, 3))
+        """
+        if not (len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isdigit()):
+            raise _not_iso(text)
+        try:
+            return cls(dt.date.fromisoformat(text))
+        except ValueError as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise _not_iso(text) from exc
 
     @classmethod
     def from_any_date(cls, day: dt.date, /) -> WeekEnding:
@@ -171,17 +178,21 @@ class WeekEnding:
             return NotImplemented
         return self._date == other._date
 
-    def __lt__(self, other: WeekEnding) -> bool:
-        return self._date < other._date
+    def __lt__(self, other: WeekEnding, /) -> bool:
+        theirs = _date_of(other)
+        return NotImplemented if theirs is None else self._date < theirs
 
-    def __le__(self, other: WeekEnding) -> bool:
-        return self._date <= other._date
+    def __le__(self, other: WeekEnding, /) -> bool:
+        theirs = _date_of(other)
+        return NotImplemented if theirs is None else self._date <= theirs
 
-    def __gt__(self, other: WeekEnding) -> bool:
-        return self._date > other._date
+    def __gt__(self, other: WeekEnding, /) -> bool:
+        theirs = _date_of(other)
+        return NotImplemented if theirs is None else self._date > theirs
 
-    def __ge__(self, other: WeekEnding) -> bool:
-        return self._date >= other._date
+    def __ge__(self, other: WeekEnding, /) -> bool:
+        theirs = _date_of(other)
+        return NotImplemented if theirs is None else self._date >= theirs
 
     def __hash__(self) -> int:
         return hash((WeekEnding, self._date))
@@ -191,6 +202,15 @@ class WeekEnding:
 
     def __repr__(self) -> str:
         return f"WeekEnding({self._date!r})"
+
+
+def _date_of(other: object) -> dt.date | None:
+    """``other``'s Friday if it is a ``WeekEnding``, else None.
+
+    Comparing with anything else is then a ``TypeError`` (through ``NotImplemented``), as
+    for ``date``, rather than an ``AttributeError``.
+    """
+    return other._date if isinstance(other, WeekEnding) else None  # noqa: SLF001
 
 
 def _plain(day: dt.date) -> dt.date:
@@ -207,4 +227,10 @@ def _not_a_friday(day: dt.date) -> ValidationError:
         field="date",
         value=day.isoformat(),
         constraint="a Friday",
+    )
+
+
+def _not_iso(text: str) -> ValidationError:
+    return ValidationError(
+        f"not an ISO date (YYYY-MM-DD): {text!r}", field="date", value=text, constraint="YYYY-MM-DD"
     )

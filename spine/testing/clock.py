@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import final
@@ -43,9 +44,9 @@ class FakeClock:
             return self._monotonic
 
     def advance(self, seconds: float) -> None:
-        """Move both clocks forward by ``seconds`` (>= 0)."""
-        if seconds < 0:
-            msg = f"a clock cannot go back: advance({seconds})"
+        """Move both clocks forward by ``seconds`` (finite, >= 0)."""
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"a clock only moves forward by a finite time: advance({seconds})"
             raise ValueError(msg)
         with self._lock:
             self._now += timedelta(seconds=seconds)
@@ -77,8 +78,9 @@ class FakeSleeper:
 
     def sleep(self, seconds: float, /) -> None:
         """Record ``seconds`` and advance the clock by it."""
-        if seconds < 0:
-            msg = f"cannot sleep a negative time: {seconds}"
+        # Checked before recording: a refused sleep must not appear in ``sleeps``.
+        if not math.isfinite(seconds) or seconds < 0:
+            msg = f"cannot sleep a negative or non-finite time: {seconds}"
             raise ValueError(msg)
         self.sleeps.append(seconds)
         self._clock.advance(seconds)
