@@ -23,7 +23,7 @@ def test_python_blocks_run(doc: Path) -> None:
     namespace: dict[str, object] = {"__name__": f"doc:{doc.name}"}
     for index, block in enumerate(blocks):
         code = compile(block, f"{doc.name}[block {index}]", "exec")
-        exec(code, namespace)  # noqa: S102 - running our own docs is the point
+        exec(code, namespace)  # running our own docs is the point
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)

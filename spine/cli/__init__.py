@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from spine import __version__
-from spine.cli.demo import run_demo
+from spine.cli import demo
 
 __all__ = ["main"]
 
@@ -30,6 +30,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
-        return run_demo(sys.stdout)
+        return demo.run_demo(sys.stdout)
     parser.print_help(sys.stderr)
     return 2

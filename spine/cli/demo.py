@@ -50,7 +50,12 @@ class Bar(msgspec.Struct, frozen=True, kw_only=True):
 def synthetic_rows(weeks: tuple[WeekEnding, ...]) -> list[dict[str, str]]:
     """Deterministic raw rows, with two deliberately bad ones."""
     rows = [
-        {"symbol": symbol, "week": str(week), "close": f"{100 + 3 * i + k:.2f}", "volume": str(1000 * (i + 1))}
+        {
+            "symbol": symbol,
+            "week": str(week),
+            "close": f"{100 + 3 * i + k:.2f}",
+            "volume": str(1000 * (i + 1)),
+        }
         for k, symbol in enumerate(("ACME", "GLOBEX"))
         for i, week in enumerate(weeks)
     ]
@@ -107,9 +112,9 @@ def run_demo(out: TextIO) -> int:
     history = correct([first], 101.5, entity_id="ACME", valid_from=feb, valid_to=None, at=mar).unwrap()
     before = as_of(history, feb, jan + timedelta(days=40))
     after = as_of(history, feb, mar)
+    was, now = (before.value if before else None), (after.value if after else None)
     out.write(
-        "bitemporal: ACME on Feb 1 was believed "
-        f"{before.value if before else None} until Mar 1, then corrected to {after.value if after else None}; "
+        f"bitemporal: ACME on Feb 1 was believed {was} until Mar 1, then corrected to {now}; "
         f"{len(history)} versions kept, none deleted\n"
     )
     elapsed_ms = (clock.now() - started).total_seconds() * 1000

@@ -29,14 +29,27 @@ def enc_hook(obj: object) -> object:
 
 def dec_hook(target: type, obj: object) -> object:
     """Msgspec ``dec_hook``: decoded builtins to spine values."""
+    # ValueError (ValidationError is one) and TypeError become msgspec.ValidationError,
+    # which adds the path (`` - at `$.weeks[1]` ``) to the message.
     if target is WeekEnding:
-        # ValueError (ValidationError is one) and TypeError become msgspec.ValidationError.
-        if isinstance(obj, str):
-            return WeekEnding(date.fromisoformat(obj))
-        if isinstance(obj, date):
-            return WeekEnding(obj)
-    msg = f"Expected `str` (an ISO date), got `{type(obj).__name__}`"
+        if isinstance(obj, str | date):
+            parsed = WeekEnding.parse(obj)
+            if isinstance(parsed, Failure):
+                raise parsed.failure()
+            return parsed.unwrap()
+        msg = f"Expected `str` (an ISO date), got `{_json_type(obj)}`"
+        raise TypeError(msg)
+    # The wording msgspec itself uses for a type it cannot build.
+    msg = f"Expected `{getattr(target, '__qualname__', target)}`, got `{_json_type(obj)}`"
     raise TypeError(msg)
+
+
+_JSON_TYPE_NAMES: dict[type, str] = {type(None): "null", list: "array", dict: "object"}
+
+
+def _json_type(obj: object) -> str:
+    """The JSON name of a decoded value's type, as msgspec's own messages spell it."""
+    return _JSON_TYPE_NAMES.get(type(obj), type(obj).__name__)
 
 
 _ENCODER = msgspec.json.Encoder(enc_hook=enc_hook)

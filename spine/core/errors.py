@@ -2,13 +2,15 @@
 
 Every error has a ``category`` (class-level), ``retryable`` (a class default that an
 instance may override), an optional ``retry_after_s`` hint, an immutable ``context``
-mapping of JSON values, class-specific ``details`` (for example a ``ValidationError``'s
+mapping of JSON values (deep-copied and frozen: nested lists become tuples, nested
+objects read-only mappings), class-specific ``details`` (for example a ``ValidationError``'s
 field, value and constraint) and an optional ``cause``.
 
 Errors convert losslessly to the msgspec :class:`ErrorRecord` (what the ledger and the
-dead-letter queue store) and back: ``from_record(to_record(e)) == e``. Two errors are equal
-when their records are equal. A cause that is not a ``SpineError`` is recorded as the
-``InternalError`` that :func:`from_exception` makes of it.
+dead-letter queue store) and back: ``from_record(to_record(e)) == e``. A record holds plain
+JSON containers (lists and dicts), so it compares equal to itself after a JSON or msgpack
+round trip. Two errors are equal when their records are equal. A cause that is not a
+``SpineError`` is recorded as the ``InternalError`` that :func:`from_exception` makes of it.
 
 Anything that is not a ``SpineError`` becomes a **non-retryable** ``InternalError``:
 an ``OSError`` or ``ConnectionError`` is not retryable merely for being one. The
@@ -19,7 +21,7 @@ failures are transient and say so with the specific classes below.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from types import MappingProxyType
 from typing import ClassVar, Self, TypedDict, Unpack, cast, final
@@ -118,8 +120,10 @@ class SpineError(Exception):
         if "code" not in cls.__dict__:
             cls.code = f"{cls.__module__}.{cls.__qualname__}"
         existing = _REGISTRY.get(cls.code)
-        if existing is not None and existing.__qualname__ != cls.__qualname__:
-            msg = f"error code {cls.code!r} is already used by {existing.__qualname__}"
+        # The same class defined again (a module reload) may take its code back; any other
+        # class may not, even one with the same name in another module.
+        if existing is not None and _qualified(existing) != _qualified(cls):
+            msg = f"error code {cls.code!r} is already used by {_qualified(existing)}"
             raise TypeError(msg)
         _REGISTRY[cls.code] = cls
 
@@ -133,7 +137,7 @@ class SpineError(Exception):
         self._message = message
         self._retryable = type(self).default_retryable if retryable is None else retryable
         self._retry_after_s = retry_after_s
-        self._context: Mapping[str, JsonValue] = MappingProxyType(dict(options.get("context") or {}))
+        self._context: Mapping[str, JsonValue] = _freeze_mapping(options.get("context") or {})
         self._details: Mapping[str, JsonValue] = MappingProxyType({})
         cause = options.get("cause")
         self._cause = cause
@@ -193,7 +197,7 @@ class SpineError(Exception):
         """Rebuild without calling a subclass ``__init__`` (whose signature may differ)."""
         error = cls.__new__(cls, message)
         SpineError.__init__(error, message, **options)
-        error._details = MappingProxyType(dict(details))  # noqa: SLF001
+        error._details = _freeze_mapping(details)  # noqa: SLF001
         return error
 
     def __eq__(self, other: object) -> bool:
@@ -224,6 +228,40 @@ class SpineError(Exception):
 def _with_details[E: SpineError](error: E, **details: JsonValue) -> E:
     error._details = MappingProxyType(details)  # noqa: SLF001 - construction helper of this module
     return error
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _freeze(value: JsonValue) -> JsonValue:
+    """A deep, read-only copy: sequences become tuples, mappings read-only mappings."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return _freeze_mapping(value)
+    if isinstance(value, Sequence):
+        return tuple(_freeze(item) for item in value)
+    return value
+
+
+def _freeze_mapping(mapping: Mapping[str, JsonValue]) -> Mapping[str, JsonValue]:
+    return MappingProxyType({key: _freeze(item) for key, item in mapping.items()})
+
+
+def _thaw(value: JsonValue) -> object:
+    """Plain JSON containers (lists, dicts), as a JSON or msgpack decoder gives them back."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return _thaw_mapping(value)
+    if isinstance(value, Sequence):
+        return [_thaw(item) for item in value]
+    return value
+
+
+def _thaw_mapping(mapping: Mapping[str, JsonValue]) -> dict[str, object]:
+    return {key: _thaw(item) for key, item in mapping.items()}
 
 
 def _safe_value(value: object) -> JsonValue:
@@ -528,15 +566,27 @@ class UnregisteredError(InternalError):
     @classmethod
     def of(cls, record: ErrorRecord) -> UnregisteredError:
         """Wrap ``record`` so that ``to_record`` gives it back unchanged."""
-        error = cls._restore(record.message, {}, {"retryable": record.retryable})
+        options: ErrorOptions = {
+            "retryable": record.retryable,
+            "retry_after_s": record.retry_after_s,
+            "context": cast("Mapping[str, JsonValue]", record.context),
+            "cause": None if record.cause is None else from_record(record.cause),
+        }
+        error = cls._restore(record.message, cast("Mapping[str, JsonValue]", record.details), options)
         error._record = record  # noqa: SLF001
+        return error
+
+    def _copy(self, **options: Unpack[ErrorOptions]) -> Self:
+        # with_context / with_retryable keep the foreign code and category.
+        error = super()._copy(**options)
+        error._record = self._record  # noqa: SLF001
         return error
 
     _record: ErrorRecord | None = None
 
     @property
     def record(self) -> ErrorRecord | None:
-        """The original record."""
+        """The record this error was read from (its code and category are kept)."""
         return self._record
 
 
@@ -563,6 +613,9 @@ def from_exception(exc: BaseException, /) -> SpineError:
 def to_record(exc: BaseException, /) -> ErrorRecord:
     """The lossless, serialisable record of an error (and its cause chain).
 
+    The chain is recorded up to 32 causes deep; anything deeper is left out, so a
+    pathological chain cannot blow up a ledger row.
+
     >>> to_record(ValidationError("bad", field="x")).code
     'validation'
     """
@@ -570,17 +623,18 @@ def to_record(exc: BaseException, /) -> ErrorRecord:
 
 
 def _to_record(error: SpineError, depth: int) -> ErrorRecord:
+    code, category = type(error).code, error.category
     if isinstance(error, UnregisteredError) and error.record is not None:
-        return error.record
+        code, category = error.record.code, error.record.category
     cause = error.cause
     return ErrorRecord(
-        code=type(error).code,
-        category=error.category,
+        code=code,
+        category=category,
         message=error.message,
         retryable=error.retryable,
         retry_after_s=error.retry_after_s,
-        details=dict(error.details),
-        context=dict(error.context),
+        details=_thaw_mapping(error.details),
+        context=_thaw_mapping(error.context),
         cause=None
         if cause is None or depth >= _MAX_CAUSE_DEPTH
         else _to_record(from_exception(cause), depth + 1),

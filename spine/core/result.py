@@ -5,8 +5,10 @@ combinator (``map``, ``bind``, ``alt``, ``lash``, ``value_or``) works on them. T
 here are generic in both the value type and the error type; none of them loses the error
 type to ``Any``.
 
-Under mypy, ``match r: case Ok(x)`` binds ``x`` as ``Any``: prefer ``.map``/``.bind``/
-``.value_or``, or ``isinstance(r, Ok)`` followed by ``r.unwrap()``.
+Under mypy, ``match r: case Ok(x)`` binds ``x`` as ``Any``, and so does ``r.unwrap()``
+after ``isinstance(r, Ok)``: prefer ``.map``/``.bind``/``.value_or``, or
+``returns.pipeline.is_successful(r)`` followed by ``r.unwrap()`` / ``r.failure()``, which
+keep both types (``tests/typing/test_core_typing.py`` pins this).
 """
 
 from __future__ import annotations
@@ -46,9 +48,12 @@ def collect[T, E](results: Iterable[Result[T, E]], /) -> Result[tuple[T, ...], E
     """
     values: list[T] = []
     for result in results:
-        if isinstance(result, Failure):
+        # Ask "is it a Success?": isinstance answers True from the exact-type fast path, but
+        # on returns' ABC-based classes every False goes through ``__instancecheck__`` (~5x).
+        if isinstance(result, Success):
+            values.append(result.unwrap())
+        else:
             return Failure(result.failure())
-        values.append(result.unwrap())
     return Success(tuple(values))
 
 
@@ -75,10 +80,10 @@ def partition[T, E](results: Iterable[Result[T, E]], /) -> tuple[tuple[T, ...], 
     values: list[T] = []
     errors: list[E] = []
     for result in results:
-        if isinstance(result, Failure):
-            errors.append(result.failure())
-        else:
+        if isinstance(result, Success):
             values.append(result.unwrap())
+        else:
+            errors.append(result.failure())
     return tuple(values), tuple(errors)
 
 

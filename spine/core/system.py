@@ -14,7 +14,7 @@ import weakref
 from datetime import UTC, datetime
 from typing import final
 
-from spine.core.ids import ULID, next_ulid
+from spine.core.ids import ULID, next_ulid_value, ulid_text
 
 __all__ = ["SystemClock", "SystemIdSource", "SystemSleeper", "generate_ulid"]
 
@@ -60,19 +60,22 @@ class SystemIdSource:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._last: ULID | None = None
+        self._last: int | None = None
         _LIVE_SOURCES.add(self)
 
     def new_ulid(self) -> ULID:
         """A ULID greater than every one this source gave before."""
-        entropy = os.urandom(10)
-        with self._lock:
-            self._last = next_ulid(self._last, time.time_ns() // 1_000_000, entropy)
-            return self._last
+        return ULID.from_bytes(self._next().to_bytes(16, "big"))
 
     def new_id(self) -> str:
-        """The text form of :meth:`new_ulid`."""
-        return str(self.new_ulid())
+        """The text form of :meth:`new_ulid` (without building a ``ULID`` object)."""
+        return ulid_text(self._next())
+
+    def _next(self) -> int:
+        entropy = os.urandom(10)
+        with self._lock:
+            self._last = next_ulid_value(self._last, time.time_ns() // 1_000_000, entropy)
+            return self._last
 
     def _forget(self) -> None:
         # A forked child must not continue its parent's sequence: within one millisecond

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import psycopg
+import pymysql
 import pytest
+import redis
+from kombu.connection import Connection
 
 from tests.services import require
 
@@ -12,8 +16,6 @@ pytestmark = pytest.mark.integration
 
 
 def test_postgres_answers_a_query() -> None:
-    import psycopg
-
     url = require("postgres")
     with psycopg.connect(url, connect_timeout=5) as conn:
         row = conn.execute("SELECT 40 + 2, current_setting('server_version_num')::int").fetchone()
@@ -23,8 +25,6 @@ def test_postgres_answers_a_query() -> None:
 
 
 def test_mariadb_answers_a_query() -> None:
-    import pymysql
-
     url = urlsplit(require("mariadb"))
     conn = pymysql.connect(
         host=url.hostname or "127.0.0.1",
@@ -46,8 +46,6 @@ def test_mariadb_answers_a_query() -> None:
 
 
 def test_redis_answers_ping_and_round_trips() -> None:
-    import redis
-
     client = redis.Redis.from_url(require("redis"), socket_timeout=5)
     try:
         assert client.ping() is True
@@ -59,8 +57,6 @@ def test_redis_answers_ping_and_round_trips() -> None:
 
 
 def test_rabbitmq_accepts_an_amqp_connection() -> None:
-    from kombu.connection import Connection
-
     url = require("rabbitmq")
     with Connection(url, connect_timeout=5) as conn:  # type: ignore[no-untyped-call]  # kombu's __init__ is unannotated
         conn.ensure_connection(max_retries=1)

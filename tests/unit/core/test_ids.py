@@ -25,6 +25,8 @@ from spine.core.ids import (
     StepId,
     WorkId,
     next_ulid,
+    next_ulid_value,
+    ulid_text,
 )
 from spine.core.system import SystemIdSource, generate_ulid
 from spine.testing.ids import SequentialIdSource
@@ -284,3 +286,20 @@ def test_sequential_ids_from_four_threads_are_the_sequence_shared_out() -> None:
     assert {i for out in results for i in out} == {reference.new_id() for _ in range(2_000)}
     for out in results:
         assert out == sorted(out)
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 1))
+def test_ulid_text_is_the_crockford_text_python_ulid_gives(value: int) -> None:
+    assert ulid_text(value) == str(ULID.from_int(value))
+
+
+@given(
+    st.one_of(st.none(), st.integers(min_value=0, max_value=(1 << 128) - 2)),
+    st.integers(min_value=0, max_value=(1 << 48) - 1),
+    st.binary(min_size=10, max_size=10),
+)
+def test_the_integer_transition_agrees_with_the_ulid_one(
+    previous: int | None, now_ms: int, entropy: bytes
+) -> None:
+    as_ulid = next_ulid(None if previous is None else ULID.from_int(previous), now_ms, entropy)
+    assert int(as_ulid) == next_ulid_value(previous, now_ms, entropy)
