@@ -1,0 +1,2 @@
+-- db2/11.1 (qmark)
+DROP TABLE "SP_RUNS"

@@ -1,0 +1,3 @@
+-- db2/11.1 (qmark)
+-- params: label
+SELECT CAST(? AS VARCHAR(10 CODEUNITS32)) AS "LABEL" FROM "SYSIBM"."SYSDUMMY1"

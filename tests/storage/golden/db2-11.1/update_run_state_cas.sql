@@ -1,0 +1,3 @@
+-- db2/11.1 (qmark)
+-- params: state, attempts, name, expected_state
+UPDATE "SP_RUNS" SET "STATE" = ?, "ATTEMPTS" = ? WHERE "NAME" = ? AND "STATE" = ?

@@ -1,0 +1,3 @@
+-- db2/11.1 (qmark)
+-- params: k, v
+MERGE INTO "SP_KV" AS "TGT" USING (VALUES (CAST(? AS VARCHAR(64 CODEUNITS32)), CAST(? AS BIGINT))) AS "SRC"("K", "V") ON ("TGT"."K" = "SRC"."K") WHEN NOT MATCHED THEN INSERT ("K", "V") VALUES ("SRC"."K", "SRC"."V")

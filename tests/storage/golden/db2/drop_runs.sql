@@ -1,0 +1,2 @@
+-- db2/11.5 (qmark)
+DROP TABLE "SP_RUNS"

@@ -1,0 +1,3 @@
+-- db2/11.5 (qmark)
+-- params: kind, at, name
+INSERT INTO "SP_EVENTS" ("RUN_ID", "SEQ", "KIND", "AT") SELECT "ID", 1, CAST(? AS VARCHAR(40 CODEUNITS32)), CAST(? AS TIMESTAMP(6)) FROM "SP_RUNS" WHERE "NAME" = ?

@@ -1,0 +1,3 @@
+-- db2/11.5 (qmark)
+-- params: max, max
+SELECT "ID", "ATTEMPTS" > ? AS "EXHAUSTED", TRUE AS "ALWAYS" FROM "SP_RUNS" WHERE "ACTIVE" AND NOT ("ATTEMPTS" > ?) ORDER BY "ID"

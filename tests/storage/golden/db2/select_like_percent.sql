@@ -1,0 +1,3 @@
+-- db2/11.5 (qmark)
+-- params: state
+SELECT "NAME" FROM "SP_RUNS" WHERE "NAME" LIKE 'night%' AND "STATE" <> ?

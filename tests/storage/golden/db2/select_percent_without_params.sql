@@ -1,0 +1,2 @@
+-- db2/11.5 (qmark)
+SELECT "NAME" FROM "SP_RUNS" WHERE "NAME" LIKE '%ly'

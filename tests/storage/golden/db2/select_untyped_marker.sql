@@ -1,0 +1,1 @@
+-- unsupported: untyped parameter :label in a select list is not supported by db2/11.5: Db2 cannot type it (SQL0418N); pass param_types

@@ -1,0 +1,3 @@
+-- oracle/23 (numeric)
+-- params: active
+SELECT COUNT(*) AS "N" FROM "SP_RUNS" WHERE "ACTIVE" = :1

@@ -1,0 +1,2 @@
+-- oracle/23 (numeric)
+DROP TABLE "SP_KV"

@@ -1,0 +1,2 @@
+-- oracle/23 (numeric)
+DROP TABLE IF EXISTS "SP_RUNS"

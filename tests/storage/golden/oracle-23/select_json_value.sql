@@ -1,0 +1,3 @@
+-- oracle/23 (numeric)
+-- params: name
+SELECT JSON_VALUE("PAYLOAD", '$.k') AS "K" FROM "SP_RUNS" WHERE "NAME" = :1

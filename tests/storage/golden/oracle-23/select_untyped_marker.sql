@@ -1,0 +1,3 @@
+-- oracle/23 (numeric)
+-- params: label
+SELECT :1 AS "LABEL" FROM "DUAL"

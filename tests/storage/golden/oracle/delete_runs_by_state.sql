@@ -1,0 +1,3 @@
+-- oracle/19 (numeric)
+-- params: state
+DELETE FROM "SP_RUNS" WHERE "STATE" = :1

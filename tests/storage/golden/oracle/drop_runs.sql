@@ -1,0 +1,2 @@
+-- oracle/19 (numeric)
+DROP TABLE "SP_RUNS"

@@ -1,0 +1,3 @@
+-- oracle/19 (numeric)
+-- params: max, max
+SELECT "ID", CASE WHEN "ATTEMPTS" > :1 THEN 1 ELSE 0 END AS "EXHAUSTED", 1 AS "ALWAYS" FROM "SP_RUNS" WHERE "ACTIVE" = 1 AND NOT ("ATTEMPTS" > :2) ORDER BY "ID"

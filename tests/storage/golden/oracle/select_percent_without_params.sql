@@ -1,0 +1,2 @@
+-- oracle/19 (numeric)
+SELECT "NAME" FROM "SP_RUNS" WHERE "NAME" LIKE '%ly'

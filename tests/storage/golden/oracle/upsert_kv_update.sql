@@ -1,0 +1,3 @@
+-- oracle/19 (numeric)
+-- params: k, v, updated_at
+MERGE INTO "SP_KV" "TGT" USING (SELECT :1 AS "K", :2 AS "V", :3 AS "UPDATED_AT" FROM "DUAL") "SRC" ON ("TGT"."K" = "SRC"."K") WHEN MATCHED THEN UPDATE SET "V" = "SRC"."V", "UPDATED_AT" = "SRC"."UPDATED_AT" WHEN NOT MATCHED THEN INSERT ("K", "V", "UPDATED_AT") VALUES ("SRC"."K", "SRC"."V", "SRC"."UPDATED_AT")
