@@ -15,7 +15,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Modules allowed to touch the world (clock, entropy, environment, drivers, logging).
 # Everything else under a layer's package must be listed as pure in the forbidden contract.
-EDGE_MODULES = frozenset({"spine.core.system"})
+EDGE_MODULES = frozenset(
+    {
+        "spine.core.system",
+        "spine.storage.connect",
+        "spine.storage.drivers.db2",
+        "spine.storage.drivers.mysql",
+        "spine.storage.drivers.oracle",
+        "spine.storage.drivers.postgres",
+        "spine.storage.drivers.sqlite",
+    }
+)
 SHELL_PACKAGES = ("spine.testing", "spine.cli", "spine.__main__")
 
 

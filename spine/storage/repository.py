@@ -1,0 +1,359 @@
+"""``Repository[T]``: typed CRUD and paging for a table bound to a msgspec Struct.
+
+Field names are column names. Every statement is built once per repository (or once per
+distinct filter shape) and compiled once per dialect; a call binds values and runs. Values
+always travel as bound parameters, and names come only from the ``Table`` definition (which
+validated them), so neither a value nor a filter key can inject SQL: an unknown filter key
+is a ``ValidationError`` before anything runs.
+
+Reads convert each column by its ``SqlType`` (:mod:`spine.storage.values`) and then
+``msgspec.convert`` the row into ``T``, so enums, ``WeekEnding``, nested Structs in JSON
+columns and exact types all come back as declared, on every database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from types import UnionType
+from typing import Final, Union, final, get_args, get_origin
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from spine.core.codec import dec_hook
+from spine.core.errors import NotFoundError, SpineError, ValidationError
+from spine.storage.compiled import SqlValue
+from spine.storage.connection import Rows
+from spine.storage.database import Database
+from spine.storage.sql.dml import delete, insert, update, upsert
+from spine.storage.sql.predicates import OrderBy
+from spine.storage.sql.query import count, select
+from spine.storage.sql.schema import Table
+from spine.storage.sql.statement import Statement
+from spine.storage.sql.types import SqlType, TypeKind
+from spine.storage.values import Converter, reader, writer
+
+__all__ = ["Page", "Repository"]
+
+_NATIVE: Final = frozenset({bool, int, float, str, bytes})
+_PLAIN: Final[dict[TypeKind, type]] = {
+    TypeKind.BIGINT: int,
+    TypeKind.INTEGER: int,
+    TypeKind.SMALLINT: int,
+    TypeKind.BOOLEAN: bool,
+    TypeKind.VARCHAR: str,
+    TypeKind.TEXT: str,
+    TypeKind.DECIMAL: Decimal,
+    TypeKind.DOUBLE: float,
+    TypeKind.TIMESTAMPTZ: datetime,
+    TypeKind.DATE: date,
+    TypeKind.BYTES: bytes,
+}
+
+
+class Page[T](msgspec.Struct, frozen=True, kw_only=True):
+    """One page of rows; ``has_more`` says whether another page follows."""
+
+    items: tuple[T, ...]
+    has_more: bool
+
+
+@final
+class Repository[T: msgspec.Struct]:
+    """CRUD for ``model`` rows stored in ``table``.
+
+    >>> from spine.storage.connect import connect
+    >>> from spine.storage.sql import BIGINT, Column, Table, create_table, varchar
+    >>> class User(msgspec.Struct, frozen=True):
+    ...     id: int
+    ...     email: str
+    >>> users = Table(name="users", primary_key=("id",), columns=(
+    ...     Column(name="id", type=BIGINT, nullable=False), Column(name="email", type=varchar(200))))
+    >>> db = Database(connect("sqlite://:memory:").unwrap())
+    >>> _ = db.execute(create_table(users)[0]).unwrap()
+    >>> repo = Repository(db, users, User)
+    >>> repo.insert(User(1, "a@example.com")).unwrap()
+    User(id=1, email='a@example.com')
+    >>> repo.get(1).unwrap(), repo.count().unwrap()
+    (User(id=1, email='a@example.com'), 1)
+    """
+
+    __slots__ = (
+        "_db",
+        "_delete",
+        "_fields",
+        "_find",
+        "_get",
+        "_identity",
+        "_insert",
+        "_insert_returning",
+        "_key",
+        "_model",
+        "_plain",
+        "_readers",
+        "_table",
+        "_update",
+        "_upsert",
+        "_writers",
+    )
+
+    def __init__(self, db: Database, table: Table, model: type[T], /) -> None:
+        fields = msgspec.structs.fields(model)
+        columns = {c.name: c for c in table.columns}
+        unknown = [f.name for f in fields if f.name not in columns]
+        if unknown:
+            msg = f"{model.__qualname__} has fields that are not columns of {table.name!r}: {unknown}"
+            raise ValidationError(msg, field=unknown[0], constraint=f"a column of {table.name}")
+        names = tuple(f.name for f in fields)
+        missing = [c.name for c in table.columns if c.name not in names and not (c.nullable or c.identity)]
+        if missing or not table.primary_key or not set(table.primary_key) <= set(names):
+            msg = (
+                f"{model.__qualname__} must carry the primary key and every NOT NULL column of {table.name!r}"
+            )
+            raise ValidationError(msg, field=(missing or list(table.primary_key))[0], constraint="mapped")
+        self._db, self._table, self._model, self._fields = db, table, model, names
+        self._key = table.primary_key
+        identity = [c.name for c in table.columns if c.identity and c.name in names]
+        self._identity = identity[0] if identity else None
+        self._writers: tuple[tuple[int, Converter], ...] = tuple(
+            (i, writer(columns[f.name].type)) for i, f in enumerate(fields) if f.type not in _NATIVE
+        )
+        self._plain = all(_is_plain(f.type, columns[f.name].type) for f in fields)
+        self._readers: tuple[tuple[int, Converter], ...] = tuple(
+            (i, conv) for i, name in enumerate(names) if (conv := reader(columns[name].type)) is not None
+        )
+        plain = tuple(n for n in names if n != self._identity)
+        others = tuple(n for n in names if n not in self._key)
+        self._insert = insert(table, names)
+        self._insert_returning = insert(table, plain, returning=names) if self._identity else None
+        self._get = select(table, names, where=list(self._key))
+        self._update = update(table, others, where=list(self._key)) if others else None
+        self._upsert = upsert(table, names, key_columns=self._key)
+        self._delete = delete(table, where=list(self._key))
+        self._find: dict[tuple[tuple[str, ...], tuple[str | OrderBy, ...], bool, bool], Statement] = {}
+
+    # --- writes --------------------------------------------------------------------------
+
+    def insert(self, item: T, /) -> Result[T, SpineError]:
+        """Insert ``item``; with an identity key left ``None``, the database assigns it."""
+        params = self._params(item)
+        if self._insert_returning is not None and params[self._identity or ""] is None:
+            ran = self._db.execute(self._insert_returning, params)
+            if isinstance(ran, Failure):
+                return Failure(ran.failure())
+            return self._one(ran.unwrap())
+        ran = self._db.execute(self._insert, params)
+        if isinstance(ran, Failure):
+            return Failure(ran.failure())
+        return Success(item)
+
+    def insert_many(self, items: Sequence[T], /) -> Result[int, SpineError]:
+        """Insert every item in one batch, all or nothing; returns how many."""
+        if not items:
+            return Success(0)
+        ran = self._db.executemany(self._insert, [self._params(item) for item in items])
+        return ran.alt(_widen)
+
+    def update(self, item: T, /) -> Result[T, SpineError]:
+        """Overwrite the row with ``item``'s key; ``NotFoundError`` when there is none."""
+        if self._update is not None:
+            ran = self._db.execute(self._update, self._params(item))
+            if isinstance(ran, Failure):
+                return Failure(ran.failure())
+            if ran.unwrap().rowcount > 0:
+                return Success(item)
+        # No row matched (or a key-only table has nothing to set): is there one at all?
+        found = self.get(*self._key_of(item))
+        if isinstance(found, Failure):
+            return found
+        return self._require(found.unwrap(), item)
+
+    def upsert(self, item: T, /) -> Result[T, SpineError]:
+        """Insert ``item``, or overwrite the row with its key."""
+        ran = self._db.execute(self._upsert, self._params(item))
+        if isinstance(ran, Failure):
+            return Failure(ran.failure())
+        return Success(item)
+
+    def delete(self, *key: SqlValue) -> Result[bool, SpineError]:
+        """Delete the row with ``key``; ``True`` if there was one."""
+        params = self._key_params(key)
+        if isinstance(params, ValidationError):
+            return Failure(params)
+        return self._db.execute(self._delete, params).map(lambda rows: rows.rowcount > 0).alt(_widen)
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def get(self, *key: SqlValue) -> Result[T | None, SpineError]:
+        """The row with primary key ``key`` (in ``Table.primary_key`` order), or ``None``."""
+        params = self._key_params(key)
+        if isinstance(params, ValidationError):
+            return Failure(params)
+        ran = self._db.execute(self._get, params)
+        if isinstance(ran, Failure):
+            return Failure(ran.failure())
+        rows = ran.unwrap().rows
+        if not rows:
+            return Success(None)
+        item = self._decode(rows[0])
+        return Failure(item) if isinstance(item, ValidationError) else Success(item)
+
+    def find(
+        self,
+        where: Mapping[str, SqlValue] | None = None,
+        /,
+        *,
+        order_by: Sequence[str | OrderBy] = (),
+        limit: int | None = None,
+    ) -> Result[tuple[T, ...], SpineError]:
+        """Rows whose columns equal ``where``'s values (all, when empty), in ``order_by`` order."""
+        where = where or {}
+        statement = self._select(tuple(where), tuple(order_by), limit=limit is not None, after=False)
+        if isinstance(statement, ValidationError):
+            return Failure(statement)
+        params: dict[str, SqlValue] = dict(where)
+        if limit is not None:
+            params["limit"] = limit
+        return self._many(statement, params)
+
+    def count(self, where: Mapping[str, SqlValue] | None = None, /) -> Result[int, SpineError]:
+        """How many rows match ``where``."""
+        where = where or {}
+        try:
+            statement = count(self._table, where=list(where))
+        except ValidationError as exc:
+            return Failure(exc)
+        ran = self._db.execute(statement, dict(where))
+        return ran.map(lambda rows: _count_of(rows.rows[0][0])).alt(_widen)
+
+    def page(
+        self, limit: int, /, *, after: T | None = None, order_by: Sequence[str] = ()
+    ) -> Result[Page[T], SpineError]:
+        """Keyset paging: the ``limit`` rows after ``after`` in ``order_by`` (+ key) order."""
+        order = tuple(order_by) + tuple(k for k in self._key if k not in order_by)
+        statement = self._select((), order, limit=True, after=after is not None)
+        if isinstance(statement, ValidationError):
+            return Failure(statement)
+        params: dict[str, SqlValue] = {"limit": limit + 1}
+        if after is not None:
+            values = self._params(after)
+            params.update({f"after_{name}": values[name] for name in order})
+        return self._many(statement, params).map(lambda items: _page(items, limit))
+
+    def page_at(
+        self, limit: int, offset: int, /, *, order_by: Sequence[str] = ()
+    ) -> Result[Page[T], SpineError]:
+        """Offset paging: ``limit`` rows from ``offset`` in ``order_by`` (+ key) order."""
+        order = tuple(order_by) + tuple(k for k in self._key if k not in order_by)
+        key = ((), order, True, False)
+        statement = self._find.get(key)
+        if statement is None:
+            statement = self._find[key] = select(
+                self._table, self._fields, order_by=order, limit=True, offset=True
+            )
+        params: dict[str, SqlValue] = {"limit": limit + 1, "offset": offset}
+        return self._many(statement, params).map(lambda items: _page(items, limit))
+
+    # --- plumbing ------------------------------------------------------------------------
+
+    def _select(
+        self, where: tuple[str, ...], order: tuple[str | OrderBy, ...], *, limit: bool, after: bool
+    ) -> Statement | ValidationError:
+        key = (where, order, limit, after)
+        statement = self._find.get(key)
+        if statement is None:
+            try:
+                statement = select(
+                    self._table, self._fields, where=where, order_by=order, limit=limit, after=after
+                )
+            except ValidationError as exc:
+                return exc
+            self._find[key] = statement
+        return statement
+
+    def _params(self, item: T) -> dict[str, SqlValue]:
+        values = [getattr(item, name) for name in self._fields]
+        for index, convert in self._writers:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        return dict(zip(self._fields, values, strict=True))
+
+    def _key_of(self, item: T) -> tuple[SqlValue, ...]:
+        params = self._params(item)
+        return tuple(params[k] for k in self._key)
+
+    def _key_params(self, key: tuple[SqlValue, ...]) -> dict[str, SqlValue] | ValidationError:
+        if len(key) != len(self._key):
+            msg = f"{self._table.name!r} is keyed by {self._key}, got {len(key)} value(s)"
+            return ValidationError(msg, field="key", value=key, constraint=f"{len(self._key)} values")
+        return dict(zip(self._key, key, strict=True))
+
+    def _decode(self, row: Sequence[object]) -> T | ValidationError:
+        values = list(row)
+        for index, convert in self._readers:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
+        fields = dict(zip(self._fields, values, strict=True))
+        try:
+            if self._plain:
+                # Every field is a scalar the column reader already produced exactly: build
+                # the Struct directly instead of validating again (a third of a get's cost).
+                return self._model(**fields)
+            return msgspec.convert(fields, self._model, strict=False, dec_hook=dec_hook)
+        except (msgspec.ValidationError, ValueError, TypeError) as exc:
+            msg = f"a row of {self._table.name!r} does not fit {self._model.__qualname__}: {exc}"
+            return ValidationError(msg, constraint=self._model.__qualname__)
+
+    def _many(
+        self, statement: Statement, params: Mapping[str, SqlValue]
+    ) -> Result[tuple[T, ...], SpineError]:
+        ran = self._db.execute(statement, params)
+        if isinstance(ran, Failure):
+            return Failure(ran.failure())
+        items: list[T] = []
+        for row in ran.unwrap().rows:
+            decoded = self._decode(row)
+            if isinstance(decoded, ValidationError):
+                return Failure(decoded)
+            items.append(decoded)
+        return Success(tuple(items))
+
+    def _one(self, rows: Rows) -> Result[T, SpineError]:
+        if not rows.rows:
+            msg = f"insert into {self._table.name!r} returned no row"
+            return Failure(NotFoundError(msg, resource=self._table.name))
+        item = self._decode(rows.rows[0])
+        return Failure(item) if isinstance(item, ValidationError) else Success(item)
+
+    def _require(self, found: T | None, item: T) -> Result[T, SpineError]:
+        if found is None:
+            msg = f"no {self._table.name!r} row with key {self._key_of(item)}"
+            return Failure(NotFoundError(msg, resource=self._table.name, key=str(self._key_of(item))))
+        return Success(item)
+
+
+def _is_plain(annotation: object, sql_type: SqlType) -> bool:
+    """Whether the column reader's output already is exactly what ``annotation`` accepts."""
+    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    wanted = _PLAIN.get(sql_type.kind)
+    return wanted is not None and all(a is type(None) or a is wanted for a in args)
+
+
+def _widen(error: SpineError) -> SpineError:
+    return error
+
+
+def _count_of(value: SqlValue) -> int:
+    # COUNT(*) is an integer everywhere; Oracle's NUMBER may arrive as Decimal.
+    if isinstance(value, int | Decimal | float):
+        return int(value)
+    msg = f"COUNT(*) returned {value!r}"
+    raise TypeError(msg)
+
+
+def _page[T](items: tuple[T, ...], limit: int) -> Page[T]:
+    return Page(items=items[:limit], has_more=len(items) > limit)

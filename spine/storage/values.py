@@ -1,0 +1,141 @@
+"""Column values across the driver boundary, decided by the column's portable ``SqlType``.
+
+Drivers return what their database stores: SQLite gives ISO text for instants and exact
+decimals, 0/1 for booleans and JSON text; MySQL, Oracle and Db2 give naive datetimes that
+spine wrote as UTC; PostgreSQL gives aware ones. :func:`from_sql` turns each into the one
+Python value the ``SqlType`` promises, so a row reads back the same on every target.
+:func:`to_sql` does the reverse for what drivers cannot bind as is (JSON documents, spine's
+value types such as ``WeekEnding``, enums).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Final
+
+import msgspec
+
+from spine.core.codec import enc_hook, encode_json
+from spine.storage.compiled import SqlValue
+from spine.storage.sql.types import SqlType, TypeKind
+
+__all__ = ["from_sql", "reader", "to_sql", "writer"]
+
+type Converter = Callable[[object], object]
+
+_NATIVE: Final = (bool, int, float, str, bytes, Decimal, datetime, date)
+
+
+def _instant(value: object) -> object:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def _day(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _boolean(value: object) -> object:
+    return bool(value) if isinstance(value, int | Decimal) else value
+
+
+def _exact(value: object) -> object:
+    return Decimal(value) if isinstance(value, str | int) and not isinstance(value, bool) else value
+
+
+def _integer(value: object) -> object:
+    return int(value) if isinstance(value, Decimal | float) and value == int(value) else value
+
+
+def _double(value: object) -> object:
+    return float(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else value
+
+
+def _document(value: object) -> object:
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    if isinstance(value, bytes | bytearray):
+        value = value.decode()
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _binary(value: object) -> object:
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    return bytes(value) if isinstance(value, bytearray) else value
+
+
+_READERS: Final[dict[TypeKind, Converter]] = {
+    TypeKind.TIMESTAMPTZ: _instant,
+    TypeKind.DATE: _day,
+    TypeKind.BOOLEAN: _boolean,
+    TypeKind.DECIMAL: _exact,
+    TypeKind.BIGINT: _integer,
+    TypeKind.INTEGER: _integer,
+    TypeKind.SMALLINT: _integer,
+    TypeKind.DOUBLE: _double,
+    TypeKind.JSON: _document,
+    TypeKind.BYTES: _binary,
+}
+
+
+def reader(sql_type: SqlType, /) -> Converter | None:
+    """The converter for values read from a ``sql_type`` column (None: use as returned)."""
+    return _READERS.get(sql_type.kind)
+
+
+def from_sql(sql_type: SqlType, value: object, /) -> object:
+    """A value read from a ``sql_type`` column, as the type promises (NULL stays None).
+
+    >>> from spine.storage.sql.types import BOOLEAN, TIMESTAMPTZ
+    >>> from_sql(BOOLEAN, 1), from_sql(TIMESTAMPTZ, "2025-01-03 10:00:00.000001+00:00")
+    (True, datetime.datetime(2025, 1, 3, 10, 0, 0, 1, tzinfo=datetime.timezone.utc))
+    """
+    convert = _READERS.get(sql_type.kind)
+    return value if value is None or convert is None else convert(value)
+
+
+def _json_text(value: object) -> object:
+    return encode_json(value).decode()
+
+
+def _general(value: object) -> object:
+    if isinstance(value, _NATIVE):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    return msgspec.to_builtins(value, enc_hook=enc_hook, builtin_types=(datetime, date, Decimal, bytes))
+
+
+def writer(sql_type: SqlType, /) -> Converter:
+    """The converter for values bound to a ``sql_type`` column."""
+    return _json_text if sql_type.kind is TypeKind.JSON else _general
+
+
+def to_sql(sql_type: SqlType, value: object, /) -> SqlValue:
+    """A value ready to bind to a ``sql_type`` column (JSON encoded, spine values unwrapped).
+
+    >>> from spine.storage.sql.types import JSON
+    >>> to_sql(JSON, {"a": [1, 2]})
+    '{"a":[1,2]}'
+    """
+    if value is None:
+        return None
+    converted = writer(sql_type)(value)
+    if converted is None or isinstance(converted, _NATIVE):
+        return converted
+    msg = f"cannot bind a {type(value).__qualname__} to a {sql_type} column"
+    raise TypeError(msg)
