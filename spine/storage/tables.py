@@ -69,7 +69,7 @@ RUNS: Final = Table(
         Column(name="kind", type=_CODE, nullable=False),
         Column(name="name", type=_NAME, nullable=False),
         Column(name="status", type=_CODE, nullable=False),
-        Column(name="idempotency_key", type=_NAME),
+        Column(name="idempotency_key", type=_NAME, nullable=False),
         Column(name="parent_run_id", type=_ID),
         Column(name="correlation_id", type=_NAME),
         Column(name="lane", type=_NAME, nullable=False, default="default"),
@@ -96,7 +96,10 @@ RUNS: Final = Table(
         Index(columns=("parent_run_id",)),
     ),
 )
-"""A unit of work or a workflow run: its spec, status, lease, timer and outcome."""
+"""A unit of work or a workflow run: its spec, status, lease, timer and outcome.
+
+``idempotency_key`` is the caller's key, or the run id when the caller gave none: unique and
+never NULL (a unique index over NULLs means different things on Db2 and elsewhere)."""
 
 LEDGER_EVENTS: Final = Table(
     name="spine_ledger_events",

@@ -3,7 +3,8 @@
 A :class:`Table` is a frozen value, checked when built: identifiers are valid, column names
 unique, every key names existing columns, keys use only indexable types (no ``TEXT``,
 ``JSON`` or ``BYTES``: those are LOBs on Oracle and Db2), unique-constraint columns are
-``NOT NULL`` (Db2 refuses anything else; a unique :class:`Index` allows NULLs), and an
+``NOT NULL`` (Db2 refuses anything else), and so are unique-index columns (Db2 would
+allow only one NULL in them, the other targets any number), and an
 identity column is the whole primary key (what SQLite's ``INTEGER PRIMARY KEY
 AUTOINCREMENT`` and MySQL's ``AUTO_INCREMENT`` require). Constraint and index names are
 generated deterministically (:func:`~spine.storage.sql.identifiers.generated_name`) unless
@@ -124,6 +125,13 @@ class Table(msgspec.Struct, frozen=True, kw_only=True):
             self._check_key(index.columns, "an index")
             if index.name is not None:
                 identifier(index.name, field="index")
+            nullable = [name for name in index.columns if index.unique and self.column(name).nullable]
+            if nullable:  # Db2 treats NULLs as equal in a unique index; the others do not
+                msg = (
+                    f"column {nullable[0]!r} of {self.name!r} is in a unique index, so it must be NOT NULL "
+                    "(Db2 would allow only one NULL where the other databases allow many)"
+                )
+                raise ValidationError(msg, field=nullable[0], constraint="not nullable")
         for key in self.foreign_keys:
             self._check_foreign_key(key)
         identities = [c.name for c in self.columns if c.identity]

@@ -224,3 +224,22 @@ def test_builder_mistakes_are_validation_errors(build: Callable[[], object], fra
 def test_invalid_tables_are_validation_errors(make: Callable[[], object], fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
         make()
+
+
+def test_a_unique_index_over_a_nullable_column_is_refused() -> None:
+    # Db2 lets a unique index hold one NULL; PostgreSQL, MySQL, SQLite and Oracle allow many.
+    with pytest.raises(ValidationError, match="unique index, so it must be NOT NULL") as refused:
+        Table(
+            name="t",
+            columns=(Column(name="id", type=BIGINT, nullable=False), Column(name="k", type=varchar(20))),
+            primary_key=("id",),
+            indexes=(Index(columns=("k",), unique=True),),
+        )
+    assert refused.value.field == "k"
+    plain = Table(
+        name="t",
+        columns=(Column(name="id", type=BIGINT, nullable=False), Column(name="k", type=varchar(20))),
+        primary_key=("id",),
+        indexes=(Index(columns=("k",)),),
+    )
+    assert plain.indexes[0].unique is False
