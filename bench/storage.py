@@ -1,4 +1,4 @@
-"""Storage speed: ``Repository`` vs the raw driver, as ratios measured in the same run.
+"""Storage speed: ``BaseRepository`` vs the raw driver, as ratios measured in the same run.
 
 Single-row INSERTs (each its own transaction) and primary-key GETs, on SQLite (a file,
 WAL, synchronous=NORMAL: the same pragmas for every contender) and on PostgreSQL when it
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from spine.storage.connect import connect
 from spine.storage.database import Database
-from spine.storage.repository import Repository
+from spine.storage.repository import BaseRepository
 from spine.storage.sql import BIGINT, TIMESTAMPTZ, Column, Table, create_table, drop_table, varchar
 
 
@@ -55,7 +55,7 @@ def spine_ops(url: str) -> Iterator[Ops]:
     db.execute(drop_table(ITEMS, if_exists=True)).unwrap()
     for statement in create_table(ITEMS):
         db.execute(statement).unwrap()
-    repo = Repository(db, ITEMS, Item)
+    repo = BaseRepository(db, ITEMS, Item)
     yield (lambda i: repo.insert(Item(i, f"item-{i}", NOW)).unwrap()), (lambda i: repo.get(i).unwrap())
     db.execute(drop_table(ITEMS)).unwrap()
     db.close()
@@ -158,7 +158,7 @@ def main() -> int:
             n,
             rounds,
         )
-    report("sqlite: spine Repository", times["spine"], times["raw"])
+    report("sqlite: spine BaseRepository", times["spine"], times["raw"])
     report("sqlite: SQLAlchemy Core", times["sqlalchemy"], times["raw"])
     pg = "postgresql://postgres@127.0.0.1:5432/test"
     try:
@@ -167,7 +167,7 @@ def main() -> int:
         print("postgres: not answering, skipped")
         return 0
     times = race({"spine": spine_ops(pg), "raw": raw_psycopg_ops(pg)}, n // 4, rounds)
-    report("postgres: spine Repository", times["spine"], times["raw"])
+    report("postgres: spine BaseRepository", times["spine"], times["raw"])
     return 0
 
 

@@ -3,7 +3,7 @@
 One canonical SQL AST (:mod:`spine.storage.sql`) rendered for SQLite, PostgreSQL,
 MySQL/MariaDB, Oracle and Db2; the ``Connection`` port and one interpreter per driver
 (:mod:`spine.storage.drivers`, opened with :func:`connect`); the infrastructure schema and
-its migrations; a typed ``Repository``; and bitemporal persistence.
+its migrations; a typed ``BaseRepository``; and bitemporal persistence.
 
 >>> transpile("SELECT id FROM runs ORDER BY id LIMIT :n", "oracle")
 'SELECT "ID" FROM "RUNS" ORDER BY "ID" FETCH FIRST :1 ROWS ONLY'
@@ -33,7 +33,7 @@ from spine.storage.migrations import (
     migrate,
     plan,
 )
-from spine.storage.repository import Page, Repository
+from spine.storage.repository import BaseRepository, Page
 from spine.storage.sql import (
     Column,
     Dialect,
@@ -53,6 +53,7 @@ __all__ = [
     "INFRASTRUCTURE_TABLES",
     "NO_PARAMS",
     "AppliedMigration",
+    "BaseRepository",
     "BiTemporalStore",
     "Column",
     "CompiledQuery",
@@ -69,7 +70,6 @@ __all__ = [
     "ParameterError",
     "Params",
     "Paramstyle",
-    "Repository",
     "Rows",
     "Sql",
     "SqlValue",

@@ -1,4 +1,4 @@
-"""``Repository[T]``: typed CRUD and paging for a table bound to a msgspec Struct.
+"""``BaseRepository[T]``: typed CRUD and paging for a table bound to a msgspec Struct.
 
 Field names are column names. Every statement is built once per repository (or once per
 distinct filter shape) and compiled once per dialect; a call binds values and runs. Values
@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from inspect import Parameter, signature
 from types import UnionType
-from typing import Final, Union, final, get_args, get_origin
+from typing import Final, Union, get_args, get_origin
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -27,6 +28,7 @@ from spine.core.errors import NotFoundError, SpineError, ValidationError
 from spine.storage.compiled import SqlValue
 from spine.storage.connection import Rows
 from spine.storage.database import Database
+from spine.storage.sql.compiler import compile
 from spine.storage.sql.dml import delete, insert, update, upsert
 from spine.storage.sql.predicates import OrderBy
 from spine.storage.sql.query import count, select
@@ -35,7 +37,7 @@ from spine.storage.sql.statement import Statement
 from spine.storage.sql.types import SqlType, TypeKind
 from spine.storage.values import Converter, reader, writer
 
-__all__ = ["Page", "Repository"]
+__all__ = ["BaseRepository", "Page"]
 
 _NATIVE: Final = frozenset({bool, int, float, str, bytes})
 _PLAIN: Final[dict[TypeKind, type]] = {
@@ -60,9 +62,11 @@ class Page[T](msgspec.Struct, frozen=True, kw_only=True):
     has_more: bool
 
 
-@final
-class Repository[T: msgspec.Struct]:
+class BaseRepository[T: msgspec.Struct]:
     """CRUD for ``model`` rows stored in ``table``.
+
+    Use it as is, or subclass it to add a domain's own queries (``self.database`` and
+    ``self.table`` are there for them); the methods below stay the same.
 
     >>> from spine.storage.connect import connect
     >>> from spine.storage.sql import BIGINT, Column, Table, create_table, varchar
@@ -73,7 +77,7 @@ class Repository[T: msgspec.Struct]:
     ...     Column(name="id", type=BIGINT, nullable=False), Column(name="email", type=varchar(200))))
     >>> db = Database(connect("sqlite://:memory:").unwrap())
     >>> _ = db.execute(create_table(users)[0]).unwrap()
-    >>> repo = Repository(db, users, User)
+    >>> repo = BaseRepository(db, users, User)
     >>> repo.insert(User(1, "a@example.com")).unwrap()
     User(id=1, email='a@example.com')
     >>> repo.get(1).unwrap(), repo.count().unwrap()
@@ -86,12 +90,15 @@ class Repository[T: msgspec.Struct]:
         "_fields",
         "_find",
         "_get",
+        "_get_q",
         "_identity",
         "_insert",
+        "_insert_q",
         "_insert_returning",
         "_key",
         "_model",
         "_plain",
+        "_positional",
         "_readers",
         "_table",
         "_update",
@@ -121,6 +128,9 @@ class Repository[T: msgspec.Struct]:
             (i, writer(columns[f.name].type)) for i, f in enumerate(fields) if f.type not in _NATIVE
         )
         self._plain = all(_is_plain(f.type, columns[f.name].type) for f in fields)
+        self._positional = all(
+            p.kind is Parameter.POSITIONAL_OR_KEYWORD for p in signature(model).parameters.values()
+        )
         self._readers: tuple[tuple[int, Converter], ...] = tuple(
             (i, conv) for i, name in enumerate(names) if (conv := reader(columns[name].type)) is not None
         )
@@ -133,6 +143,19 @@ class Repository[T: msgspec.Struct]:
         self._upsert = upsert(table, names, key_columns=self._key)
         self._delete = delete(table, where=list(self._key))
         self._find: dict[tuple[tuple[str, ...], tuple[str | OrderBy, ...], bool, bool], Statement] = {}
+        # The hot statements, compiled once for this database (skips the per-call cache look-up).
+        self._get_q = compile(self._get, db.dialect)
+        self._insert_q = compile(self._insert, db.dialect)
+
+    @property
+    def database(self) -> Database:
+        """The database this repository reads and writes."""
+        return self._db
+
+    @property
+    def table(self) -> Table:
+        """The table definition."""
+        return self._table
 
     # --- writes --------------------------------------------------------------------------
 
@@ -144,7 +167,7 @@ class Repository[T: msgspec.Struct]:
             if isinstance(ran, Failure):
                 return Failure(ran.failure())
             return self._one(ran.unwrap())
-        ran = self._db.execute(self._insert, params)
+        ran = self._db.connection.execute(self._insert_q, params)
         if isinstance(ran, Failure):
             return Failure(ran.failure())
         return Success(item)
@@ -191,7 +214,7 @@ class Repository[T: msgspec.Struct]:
         params = self._key_params(key)
         if isinstance(params, ValidationError):
             return Failure(params)
-        ran = self._db.execute(self._get, params)
+        ran = self._db.connection.execute(self._get_q, params)
         if isinstance(ran, Failure):
             return Failure(ran.failure())
         rows = ran.unwrap().rows
@@ -286,7 +309,10 @@ class Repository[T: msgspec.Struct]:
         return tuple(params[k] for k in self._key)
 
     def _key_params(self, key: tuple[SqlValue, ...]) -> dict[str, SqlValue] | ValidationError:
-        if len(key) != len(self._key):
+        names = self._key
+        if len(key) == len(names) == 1:
+            return {names[0]: key[0]}
+        if len(key) != len(names):
             msg = f"{self._table.name!r} is keyed by {self._key}, got {len(key)} value(s)"
             return ValidationError(msg, field="key", value=key, constraint=f"{len(self._key)} values")
         return dict(zip(self._key, key, strict=True))
@@ -297,12 +323,14 @@ class Repository[T: msgspec.Struct]:
             value = values[index]
             if value is not None:
                 values[index] = convert(value)
-        fields = dict(zip(self._fields, values, strict=True))
         try:
             if self._plain:
                 # Every field is a scalar the column reader already produced exactly: build
                 # the Struct directly instead of validating again (a third of a get's cost).
-                return self._model(**fields)
+                if self._positional:
+                    return self._model(*values)
+                return self._model(**dict(zip(self._fields, values, strict=True)))
+            fields = dict(zip(self._fields, values, strict=True))
             return msgspec.convert(fields, self._model, strict=False, dec_hook=dec_hook)
         except (msgspec.ValidationError, ValueError, TypeError) as exc:
             msg = f"a row of {self._table.name!r} does not fit {self._model.__qualname__}: {exc}"

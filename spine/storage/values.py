@@ -30,17 +30,28 @@ type Converter = Callable[[object], object]
 _NATIVE: Final = (bool, int, float, str, bytes, Decimal, datetime, date)
 
 
+# Readers run once per column per row: each returns at once when the driver already gave
+# the promised type (the common case), and isinstance takes prebuilt tuples, not unions.
+_DEC_FLOAT: Final = (Decimal, float)
+_DEC_INT: Final = (Decimal, int)
+_STR_INT: Final = (str, int)
+_BYTES_LIKE: Final = (bytes, bytearray)
+
+
 def _instant(value: object) -> object:
-    if isinstance(value, str):
+    if type(value) is str:
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        if value.tzinfo is UTC:
+        tz = value.tzinfo
+        if tz is UTC:
             return value
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=UTC) if tz is None else value.astimezone(UTC)
     return value
 
 
 def _day(value: object) -> object:
+    if type(value) is date:
+        return value
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
@@ -49,30 +60,40 @@ def _day(value: object) -> object:
 
 
 def _boolean(value: object) -> object:
-    return bool(value) if isinstance(value, int | Decimal) else value
+    if type(value) is bool:
+        return value
+    return bool(value) if isinstance(value, _DEC_INT) else value
 
 
 def _exact(value: object) -> object:
-    return Decimal(value) if isinstance(value, str | int) and not isinstance(value, bool) else value
+    if type(value) is Decimal:
+        return value
+    return Decimal(value) if isinstance(value, _STR_INT) and not isinstance(value, bool) else value
 
 
 def _integer(value: object) -> object:
-    return int(value) if isinstance(value, Decimal | float) and value == int(value) else value
+    if type(value) is int:
+        return value
+    return int(value) if isinstance(value, _DEC_FLOAT) and value == int(value) else value
 
 
 def _double(value: object) -> object:
-    return float(value) if isinstance(value, Decimal | int) and not isinstance(value, bool) else value
+    if type(value) is float:
+        return value
+    return float(value) if isinstance(value, _DEC_INT) and not isinstance(value, bool) else value
 
 
 def _document(value: object) -> object:
     if isinstance(value, memoryview):
         value = value.tobytes()
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, _BYTES_LIKE):
         value = value.decode()
     return json.loads(value) if isinstance(value, str) else value
 
 
 def _binary(value: object) -> object:
+    if type(value) is bytes:
+        return value
     if isinstance(value, memoryview):
         return value.tobytes()
     return bytes(value) if isinstance(value, bytearray) else value

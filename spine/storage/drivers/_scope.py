@@ -98,6 +98,11 @@ class Scopes:
         """Whether a transaction is open (statements join it instead of committing)."""
         return bool(self._levels)
 
+    @property
+    def doomed(self) -> bool:
+        """Cheap pre-check for :meth:`refusal`: is any transaction level open at all?"""
+        return bool(self._levels)
+
     def refusal(self) -> DatabaseError | None:
         """The error a statement must return instead of running, if the level is doomed."""
         if self._levels:

@@ -172,17 +172,24 @@ class SqliteConnection:
             return Failure(_closed())
         if query.paramstyle is not Paramstyle.QMARK:
             return Failure(_wrong_style(query))
-        args = bind_args(query, params)
-        if isinstance(args, ParameterError):
-            return Failure(args)
-        if not NATIVE_TYPES.issuperset(map(type, args)):
-            args = to_sqlite(query, args)
-            if isinstance(args, ParameterError):
-                return Failure(args)
+        # Hot path, inlined: bind by name, convert only what sqlite3 cannot bind as is.
+        try:
+            args = tuple([params[name] for name in query.param_names])
+        except KeyError:
+            missing = bind_args(query, params)
+            return Failure(missing if isinstance(missing, ParameterError) else _closed())
+        for value in args:
+            if type(value) not in NATIVE_TYPES:
+                converted = to_sqlite(query, args)
+                if isinstance(converted, ParameterError):
+                    return Failure(converted)
+                args = converted
+                break
         scopes = self._scopes
-        refusal = scopes.refusal()
-        if refusal is not None:
-            return Failure(refusal)
+        if scopes.doomed:
+            refusal = scopes.refusal()
+            if refusal is not None:
+                return Failure(refusal)
         cursor = self._cursor
         try:
             cursor.execute(query.sql, args)

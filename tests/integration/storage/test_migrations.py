@@ -20,7 +20,7 @@ from spine.storage.migrations import (
     Sql,
     migrate,
 )
-from spine.storage.repository import Repository
+from spine.storage.repository import BaseRepository
 from spine.storage.sql import count, insert
 from spine.storage.tables import INFRASTRUCTURE_TABLES, MIGRATION_LOCK, MIGRATIONS
 from spine.testing import FakeClock, FakeSleeper
@@ -134,7 +134,7 @@ def test_concurrent_migrators_apply_each_migration_once(backend: str, tmp_path: 
 def test_repository_reads_the_migration_history(tmp_path: Path) -> None:
     with isolated("sqlite", tmp_path) as (db, _):
         _migrate(db)
-        (applied,) = Repository(db, MIGRATIONS, AppliedMigration).find().unwrap()
+        (applied,) = BaseRepository(db, MIGRATIONS, AppliedMigration).find().unwrap()
         assert applied.version == 1
         assert applied.checksum == INFRASTRUCTURE_MIGRATIONS[0].checksum
         assert applied.applied_at.tzinfo is not None

@@ -1,4 +1,4 @@
-"""``Repository`` on live SQLite, PostgreSQL and MariaDB: every operation, and exact round trips."""
+"""``BaseRepository`` on live SQLite, PostgreSQL and MariaDB: every operation, and exact round trips."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from spine.core.errors import IntegrityError, NotFoundError, ValidationError
 from spine.core.temporal import WeekEnding
 from spine.storage.database import Database
-from spine.storage.repository import Page, Repository
+from spine.storage.repository import BaseRepository, Page
 from spine.storage.sql import (
     BIGINT,
     BOOLEAN,
@@ -157,7 +157,7 @@ EXTREMES = Everything(
 @example(row=EXTREMES)
 @example(row=Everything(id=1))
 def test_any_row_reads_back_exactly(database: Database, row: Everything) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     repo.upsert(row).unwrap()
     assert repo.get(row.id).unwrap() == row
     assert repo.delete(row.id).unwrap() is True
@@ -165,7 +165,7 @@ def test_any_row_reads_back_exactly(database: Database, row: Everything) -> None
 
 @all_backends
 def test_insert_get_update_delete(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     first = Everything(id=1, label="one", flag=True)
     assert repo.insert(first).unwrap() == first
     assert repo.get(1).unwrap() == first
@@ -181,7 +181,7 @@ def test_insert_get_update_delete(database: Database) -> None:
 
 @all_backends
 def test_duplicate_insert_is_an_integrity_error_value(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     repo.insert(Everything(id=7)).unwrap()
     assert isinstance(repo.insert(Everything(id=7, label="again")).failure(), IntegrityError)
     assert repo.get(7).unwrap() == Everything(id=7)
@@ -189,7 +189,7 @@ def test_duplicate_insert_is_an_integrity_error_value(database: Database) -> Non
 
 @all_backends
 def test_upsert_inserts_then_updates(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     repo.upsert(Everything(id=5, label="new")).unwrap()
     repo.upsert(Everything(id=5, label="newer", small=3)).unwrap()
     assert repo.find().unwrap() == (Everything(id=5, label="newer", small=3),)
@@ -197,7 +197,7 @@ def test_upsert_inserts_then_updates(database: Database) -> None:
 
 @all_backends
 def test_find_count_and_insert_many(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     items = [Everything(id=i, label="even" if i % 2 == 0 else "odd", small=i) for i in range(1, 21)]
     assert repo.insert_many(items).unwrap() == 20
     assert repo.count().unwrap() == 20
@@ -209,7 +209,7 @@ def test_find_count_and_insert_many(database: Database) -> None:
 
 @all_backends
 def test_insert_many_is_all_or_nothing(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     outcome = repo.insert_many([Everything(id=1), Everything(id=2), Everything(id=1)])
     assert isinstance(outcome.failure(), IntegrityError)
     assert repo.count().unwrap() == 0
@@ -217,7 +217,7 @@ def test_insert_many_is_all_or_nothing(database: Database) -> None:
 
 @all_backends
 def test_keyset_and_offset_paging_walk_every_row_once(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     repo.insert_many([Everything(id=i, label=f"l{i % 3}") for i in range(1, 24)]).unwrap()
     seen: list[int] = []
     page: Page[Everything] = repo.page(5, order_by=["label"]).unwrap()
@@ -236,7 +236,7 @@ def test_keyset_and_offset_paging_walk_every_row_once(database: Database) -> Non
 
 @all_backends
 def test_identity_keys_are_assigned_by_the_database(database: Database) -> None:
-    repo = Repository(database, ACCOUNTS, Account)
+    repo = BaseRepository(database, ACCOUNTS, Account)
     a = repo.insert(Account(id=None, owner="ann", balance=10)).unwrap()
     b = repo.insert(Account(id=None, owner="bob", balance=20)).unwrap()
     assert a.id is not None
@@ -247,7 +247,7 @@ def test_identity_keys_are_assigned_by_the_database(database: Database) -> None:
 
 @all_backends
 def test_a_transaction_rolls_back_on_error(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
 
     def fail_half_way() -> None:
         with database.transaction():
@@ -266,7 +266,7 @@ def test_a_transaction_rolls_back_on_error(database: Database) -> None:
 
 @all_backends
 def test_names_never_come_from_the_caller(database: Database) -> None:
-    repo = Repository(database, EVERYTHING, Everything)
+    repo = BaseRepository(database, EVERYTHING, Everything)
     error = repo.find({"label; DROP TABLE everything; --": "x"}).failure()
     assert isinstance(error, ValidationError)
     assert isinstance(repo.count({"no_such_column": 1}).failure(), ValidationError)
@@ -284,9 +284,9 @@ def test_a_model_must_match_its_table() -> None:
 
     db = Database.__new__(Database)
     with pytest.raises(ValidationError, match="not columns"):
-        Repository(db, EVERYTHING, Stray)
+        BaseRepository(db, EVERYTHING, Stray)
     with pytest.raises(ValidationError, match="primary key"):
-        Repository(db, EVERYTHING, Keyless)
+        BaseRepository(db, EVERYTHING, Keyless)
 
 
 pytestmark = [pytest.mark.filterwarnings("error")]
