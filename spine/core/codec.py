@@ -31,6 +31,10 @@ def dec_hook(target: type, obj: object) -> object:
     """Msgspec ``dec_hook``: decoded builtins to spine values."""
     # ValueError (ValidationError is one) and TypeError become msgspec.ValidationError,
     # which adds the path (`` - at `$.weeks[1]` ``) to the message.
+    if target is object:
+        # msgspec.convert hands ``object``-typed values (a JSON object's members, say) to the
+        # hook as if ``object`` were a custom type; anything is an object.
+        return obj
     if target is WeekEnding:
         if isinstance(obj, str | date):
             parsed = WeekEnding.parse(obj)

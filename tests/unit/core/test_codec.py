@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from returns.pipeline import is_successful
 
-from spine.core.codec import decode_json, encode_json
+from spine.core.codec import dec_hook, decode_json, encode_json
 from spine.core.errors import ValidationError
 from spine.core.result import Ok, Result
 from spine.core.temporal import WeekEnding
@@ -189,3 +189,11 @@ def test_every_day_but_friday_is_refused(day: date) -> None:
     error = _error(decode_json(encode_json(day), WeekEnding))
     assert error.message.startswith(f"{day.isoformat()} is a ")
     assert "not a Friday" in error.message
+
+
+def test_object_typed_values_pass_through_convert() -> None:
+    class Spec(msgspec.Struct):
+        params: dict[str, object]
+
+    converted = msgspec.convert({"params": {"a": 1, "b": [1, "x"]}}, Spec, dec_hook=dec_hook)
+    assert converted.params == {"a": 1, "b": [1, "x"]}

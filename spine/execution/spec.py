@@ -1,0 +1,64 @@
+"""``WorkSpec``: a unit of work described as data, msgspec-encoded wherever it travels."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+import msgspec
+
+from spine.core.errors import ValidationError
+
+__all__ = ["WorkKind", "WorkSpec"]
+
+
+class WorkKind(StrEnum):
+    """What a spec asks to run."""
+
+    TASK = "task"
+    OPERATION = "operation"
+    WORKFLOW = "workflow"
+
+
+class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
+    """What to run (a handler registered under ``name``), with what, and how.
+
+    ``params`` is a JSON object, decoded into the handler's parameter Struct before anything
+    runs. ``idempotency_key``: submitting the same key again returns the first run.
+    ``max_attempts`` counts attempts, the first included; ``timeout_s`` bounds each attempt.
+
+    >>> spec = WorkSpec(name="ingest", params={"week": "2025-01-03"}, idempotency_key="ingest:2025-01-03")
+    >>> msgspec.json.decode(msgspec.json.encode(spec), type=WorkSpec) == spec
+    True
+    """
+
+    name: str
+    kind: WorkKind = WorkKind.TASK
+    params: dict[str, object] = {}
+    idempotency_key: str | None = None
+    priority: int = 0
+    lane: str = "default"
+    parent_run_id: str | None = None
+    correlation_id: str | None = None
+    max_attempts: int = 1
+    backoff_s: float = 0.0
+    timeout_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name or len(self.name) > 200:
+            msg = f"work name must be 1-200 characters, got {self.name!r}"
+            raise ValidationError(msg, field="name", value=self.name, constraint="1-200 characters")
+        if self.idempotency_key is not None and not 0 < len(self.idempotency_key) <= 200:
+            msg = "idempotency_key must be 1-200 characters"
+            raise ValidationError(
+                msg, field="idempotency_key", value=self.idempotency_key, constraint="1-200"
+            )
+        if self.max_attempts < 1:
+            msg = f"max_attempts counts attempts and must be >= 1, got {self.max_attempts}"
+            raise ValidationError(msg, field="max_attempts", value=self.max_attempts, constraint=">= 1")
+        if not (math.isfinite(self.backoff_s) and self.backoff_s >= 0):
+            msg = f"backoff_s must be finite and >= 0, got {self.backoff_s}"
+            raise ValidationError(msg, field="backoff_s", value=self.backoff_s, constraint=">= 0")
+        if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
+            msg = f"timeout_s must be finite and > 0, got {self.timeout_s}"
+            raise ValidationError(msg, field="timeout_s", value=self.timeout_s, constraint="> 0")

@@ -1,0 +1,204 @@
+"""The dispatcher on SQLite: checks first, idempotent submits, retries, dead letters, replay."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from returns.result import Result, Success
+
+from spine.core.errors import ConflictError, NotFoundError, SpineError, ValidationError
+from spine.execution.dispatcher import Dispatcher
+from spine.execution.dlq import DeadLetterStatus, DLQManager
+from spine.execution.executor import Executor
+from spine.execution.executors import InlineExecutor, ProcessExecutor, ThreadExecutor
+from spine.execution.spec import WorkSpec
+from spine.execution.status import RunStatus
+from spine.storage.connect import connect
+from spine.storage.database import Database
+from spine.storage.migrations import migrate
+from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
+from tests.unit.execution import handlers
+
+
+class ListSink:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, dict[str, object]]] = []
+
+    def append(
+        self, run_id: str, event_type: str, payload: Mapping[str, object], /
+    ) -> Result[object, SpineError]:
+        self.events.append((run_id, event_type, dict(payload)))
+        return Success(None)
+
+    def types(self, run_id: str) -> list[str]:
+        return [t for r, t, _ in self.events if r == run_id]
+
+
+class Harness:
+    def __init__(self, db: Database, executor: Executor | None = None) -> None:
+        self.clock = FakeClock()
+        self.sleeper = FakeSleeper(self.clock)
+        ids = SequentialIdSource()
+        self.events = ListSink()
+        self.dlq = DLQManager(db, ids=ids, clock=self.clock)
+        self.dispatcher = Dispatcher(
+            db,
+            handlers.registry,
+            events=self.events,
+            dead_letters=self.dlq,
+            ids=ids,
+            clock=self.clock,
+            sleeper=self.sleeper,
+            executor=executor or InlineExecutor(handlers.registry),
+        )
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(connect(f"sqlite:///{tmp_path / 'runs.db'}").unwrap())
+    migrate(database, clock=FakeClock(), sleeper=FakeSleeper(FakeClock()), owner="t").unwrap()
+    handlers.CALLS.clear()
+    yield database
+    database.close()
+
+
+def test_a_submitted_spec_runs_to_completion_with_its_events(db: Database) -> None:
+    h = Harness(db)
+    run_id = h.dispatcher.submit(WorkSpec(name="add", params={"a": 2, "b": 3})).unwrap()
+    run = h.dispatcher.get(run_id).unwrap()
+    assert run.status is RunStatus.COMPLETED
+    assert run.result == b"5"
+    assert run.attempt == 1
+    assert h.events.types(run_id) == ["submitted", "queued", "started", "completed"]
+
+
+def test_unknown_handlers_and_bad_params_are_refused_before_anything_runs(db: Database) -> None:
+    h = Harness(db)
+    assert isinstance(h.dispatcher.submit(WorkSpec(name="nope")).failure(), NotFoundError)
+    bad = h.dispatcher.submit(WorkSpec(name="add", params={"a": 1, "b": "two"})).failure()
+    assert isinstance(bad, ValidationError)
+    assert bad.field == "b"
+    assert h.dispatcher.runs().unwrap() == ()
+    assert handlers.CALLS == {}
+
+
+def test_the_same_idempotency_key_returns_the_same_run(db: Database) -> None:
+    h = Harness(db)
+    spec = WorkSpec(name="add", params={"a": 1, "b": 1}, idempotency_key="once")
+    first = h.dispatcher.submit(spec).unwrap()
+    assert h.dispatcher.submit(spec).unwrap() == first
+    assert handlers.CALLS["add"] == 1
+    assert len(h.dispatcher.runs().unwrap()) == 1
+
+
+def test_retryable_failures_are_retried_with_backoff_until_success(db: Database) -> None:
+    h = Harness(db)
+    spec = WorkSpec(name="flaky", params={"key": "k", "failures": 2}, max_attempts=3, backoff_s=1.0)
+    run_id = h.dispatcher.submit(spec).unwrap()
+    run = h.dispatcher.get(run_id).unwrap()
+    assert (run.status, run.attempt, run.result) == (RunStatus.COMPLETED, 3, b'"ok after 3"')
+    assert h.sleeper.sleeps == [1.0, 2.0]
+    assert h.events.types(run_id).count("retrying") == 2
+
+
+def test_exhausted_retries_are_dead_lettered_with_the_last_error(db: Database) -> None:
+    h = Harness(db)
+    run_id = h.dispatcher.submit(
+        WorkSpec(name="flaky", params={"key": "k", "failures": 9}, max_attempts=2)
+    ).unwrap()
+    assert h.dispatcher.get(run_id).unwrap().status is RunStatus.DEAD_LETTERED
+    (letter,) = h.dlq.list().unwrap()
+    assert (letter.run_id, letter.attempts, letter.error.message) == (run_id, 2, "try 2 failed")
+    assert handlers.CALLS["k"] == 2
+
+
+@pytest.mark.parametrize("name", ["reject", "explode"])
+def test_non_retryable_failures_are_dead_lettered_at_once(db: Database, name: str) -> None:
+    h = Harness(db)
+    run_id = h.dispatcher.submit(WorkSpec(name=name, max_attempts=5)).unwrap()
+    run = h.dispatcher.get(run_id).unwrap()
+    assert run.status is RunStatus.DEAD_LETTERED
+    assert run.attempt == 1
+    assert run.error is not None
+    assert run.error.retryable is False
+
+
+def test_replay_resubmits_through_the_dispatcher_and_links_the_new_run(db: Database) -> None:
+    h = Harness(db)
+    old = h.dispatcher.submit(WorkSpec(name="flaky", params={"key": "r", "failures": 1})).unwrap()
+    (letter,) = h.dlq.list().unwrap()
+    new = h.dlq.replay(letter.dead_letter_id, h.dispatcher).unwrap()  # the flake has passed
+    assert new != old
+    assert h.dispatcher.get(new).unwrap().status is RunStatus.COMPLETED
+    assert h.dispatcher.get(new).unwrap().parent_run_id == old
+    replayed = h.dlq.get(letter.dead_letter_id).unwrap()
+    assert (replayed.status, replayed.replayed_run_id, replayed.replay_count) == (
+        DeadLetterStatus.REPLAYED,
+        new,
+        1,
+    )
+    assert isinstance(h.dlq.replay(letter.dead_letter_id, h.dispatcher).failure(), ConflictError)
+    again = h.dlq.replay(letter.dead_letter_id, h.dispatcher, force=True).unwrap()
+    assert again not in (old, new)
+
+
+def test_resolve_and_purge(db: Database) -> None:
+    h = Harness(db)
+    h.dispatcher.submit(WorkSpec(name="reject")).unwrap()
+    (letter,) = h.dlq.list().unwrap()
+    h.dlq.resolve(letter.dead_letter_id, note="fixed upstream").unwrap()
+    assert h.dlq.list().unwrap() == ()
+    h.clock.advance(10)
+    assert h.dlq.purge(before=h.clock.now()).unwrap() == 1
+    assert h.dlq.list(status=None).unwrap() == ()
+
+
+def test_a_timed_out_attempt_fails_with_a_timeout_error(db: Database) -> None:
+    h = Harness(db)
+    run_id = h.dispatcher.submit(WorkSpec(name="nap", params={"seconds": 0.5}, timeout_s=0.05)).unwrap()
+    run = h.dispatcher.get(run_id).unwrap()
+    assert run.status is RunStatus.DEAD_LETTERED
+    assert run.error is not None
+    assert run.error.code == "transient.timeout"
+
+
+def test_cancel_while_running_discards_the_late_outcome(db: Database) -> None:
+    executor = ThreadExecutor(handlers.registry, max_workers=2)
+    h = Harness(db, executor)
+    handlers.GATE.clear()
+    run_id = h.dispatcher.submit(WorkSpec(name="gated")).unwrap()
+    assert h.dispatcher.get(run_id).unwrap().status is RunStatus.RUNNING
+    assert h.dispatcher.cancel(run_id).unwrap().status is RunStatus.CANCELLED
+    handlers.GATE.set()
+    executor.shutdown(wait=True)
+    h.dispatcher.pump(0.1)
+    assert h.dispatcher.get(run_id).unwrap().status is RunStatus.CANCELLED
+    assert isinstance(h.dispatcher.cancel(run_id).failure(), ConflictError)
+
+
+def test_thread_executor_runs_many_specs(db: Database) -> None:
+    executor = ThreadExecutor(handlers.registry, max_workers=4)
+    h = Harness(db, executor)
+    ids = [h.dispatcher.submit(WorkSpec(name="add", params={"a": i, "b": i})).unwrap() for i in range(20)]
+    results = [h.dispatcher.wait(run_id, 10.0).unwrap() for run_id in ids]
+    executor.shutdown()
+    assert [r.result for r in results] == [str(2 * i).encode() for i in range(20)]
+
+
+def test_process_executor_resolves_handlers_by_name_in_the_worker(db: Database) -> None:
+    executor = ProcessExecutor("tests.unit.execution.handlers:registry", max_workers=1)
+    h = Harness(db, executor)
+    try:
+        run_id = h.dispatcher.submit(WorkSpec(name="add", params={"a": 20, "b": 22})).unwrap()
+        deadline = time.monotonic() + 60
+        while (
+            h.dispatcher.get(run_id).unwrap().status is not RunStatus.COMPLETED
+            and time.monotonic() < deadline
+        ):
+            h.dispatcher.pump(0.2)
+        assert h.dispatcher.get(run_id).unwrap().result == b"42"
+    finally:
+        executor.shutdown()
