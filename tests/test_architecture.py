@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EDGE_MODULES = frozenset(
     {
         "spine.core.system",
+        "spine.execution.executors",
         "spine.storage.connect",
         "spine.storage.drivers.db2",
         "spine.storage.drivers.mysql",
