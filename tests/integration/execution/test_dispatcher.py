@@ -16,10 +16,10 @@ from spine.execution.executor import Executor
 from spine.execution.executors import InlineExecutor, ProcessExecutor, ThreadExecutor
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
-from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
+from tests.integration.storage.isolated import isolated
 from tests.unit.execution import handlers
 
 
@@ -56,13 +56,29 @@ class Harness:
         )
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite"),
+        pytest.param("postgres", marks=pytest.mark.integration),
+        pytest.param("mysql", marks=pytest.mark.integration),
+    ]
+)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """Runs, events and dead letters on each live database."""
+    with isolated(request.param, tmp_path) as (database, _):
+        clock = FakeClock()
+        migrate(database, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+        handlers.CALLS.clear()
+        yield database
+
+
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(connect(f"sqlite:///{tmp_path / 'runs.db'}").unwrap())
-    migrate(database, clock=FakeClock(), sleeper=FakeSleeper(FakeClock()), owner="t").unwrap()
-    handlers.CALLS.clear()
-    yield database
-    database.close()
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    with isolated("sqlite", tmp_path) as (database, _):
+        clock = FakeClock()
+        migrate(database, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+        handlers.CALLS.clear()
+        yield database
 
 
 def test_a_submitted_spec_runs_to_completion_with_its_events(db: Database) -> None:
@@ -188,9 +204,9 @@ def test_thread_executor_runs_many_specs(db: Database) -> None:
     assert [r.result for r in results] == [str(2 * i).encode() for i in range(20)]
 
 
-def test_process_executor_resolves_handlers_by_name_in_the_worker(db: Database) -> None:
+def test_process_executor_resolves_handlers_by_name_in_the_worker(sqlite_db: Database) -> None:
     executor = ProcessExecutor("tests.unit.execution.handlers:registry", max_workers=1)
-    h = Harness(db, executor)
+    h = Harness(sqlite_db, executor)
     try:
         run_id = h.dispatcher.submit(WorkSpec(name="add", params={"a": 20, "b": 22})).unwrap()
         deadline = time.monotonic() + 60
