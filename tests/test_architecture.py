@@ -19,6 +19,8 @@ EDGE_MODULES = frozenset(
     {
         "spine.core.system",
         "spine.execution.executors",
+        "spine.execution.limiter_shell",
+        "spine.execution.redis_limiter",
         "spine.storage.connect",
         "spine.storage.drivers.db2",
         "spine.storage.drivers.mysql",
