@@ -34,6 +34,7 @@ from spine.core.errors import (
     from_record,
 )
 from spine.core.ids import IdSource, RunId
+from spine.core.json_types import JsonValue
 from spine.execution.executor import Executor
 from spine.execution.registry import HandlerRegistry
 from spine.execution.runner import Attempt, Outcome
@@ -53,7 +54,7 @@ class EventSink(Protocol):
     """Where run events go (the ``ExecutionLedger``), inside the caller's transaction."""
 
     def append(
-        self, run_id: str, event_type: str, payload: Mapping[str, object], /
+        self, run_id: str, event_type: str, payload: Mapping[str, JsonValue], /
     ) -> Result[object, SpineError]:
         """Record one event for ``run_id``."""
         ...
@@ -266,7 +267,7 @@ class Dispatcher:
             "finished_at": now,
             "updated_at": now,
         }
-        payload: dict[str, object] = {"attempt": outcome.attempt}
+        payload: dict[str, JsonValue] = {"attempt": outcome.attempt}
         if outcome.error is not None:
             payload["error"] = _json(outcome.error)
         finished = self._write(run.run_id, FINISH, params, target.value, payload)
@@ -306,7 +307,7 @@ class Dispatcher:
         run: RunRecord,
         target: RunStatus,
         event: str,
-        payload: Mapping[str, object],
+        payload: Mapping[str, JsonValue],
         *,
         current: RunStatus | None = None,
         wake: datetime | None = None,
@@ -330,7 +331,7 @@ class Dispatcher:
         statement: Statement,
         params: dict[str, SqlValue],
         event: str,
-        payload: Mapping[str, object],
+        payload: Mapping[str, JsonValue],
     ) -> Result[None, SpineError]:
         with self._db.transaction() as tx:
             ran = self._db.execute(statement, params)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from returns.result import Result, Success
 
-from spine.core.errors import ConflictError, NotFoundError, SpineError, ValidationError
+from spine.core.errors import ConflictError, NotFoundError, ValidationError
 from spine.execution.dispatcher import Dispatcher
 from spine.execution.dlq import DeadLetterStatus, DLQManager
 from spine.execution.executor import Executor
 from spine.execution.executors import InlineExecutor, ProcessExecutor, ThreadExecutor
+from spine.execution.ledger import ExecutionLedger
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
 from spine.storage.database import Database
@@ -23,31 +23,20 @@ from tests.integration.storage.isolated import isolated
 from tests.unit.execution import handlers
 
 
-class ListSink:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict[str, object]]] = []
-
-    def append(
-        self, run_id: str, event_type: str, payload: Mapping[str, object], /
-    ) -> Result[object, SpineError]:
-        self.events.append((run_id, event_type, dict(payload)))
-        return Success(None)
-
-    def types(self, run_id: str) -> list[str]:
-        return [t for r, t, _ in self.events if r == run_id]
-
-
 class Harness:
+    def types(self, run_id: str) -> list[str]:
+        return [event.event_type for event in self.ledger.events(run_id).unwrap()]
+
     def __init__(self, db: Database, executor: Executor | None = None) -> None:
         self.clock = FakeClock()
         self.sleeper = FakeSleeper(self.clock)
         ids = SequentialIdSource()
-        self.events = ListSink()
+        self.ledger = ExecutionLedger(db, ids=ids, clock=self.clock)
         self.dlq = DLQManager(db, ids=ids, clock=self.clock)
         self.dispatcher = Dispatcher(
             db,
             handlers.registry,
-            events=self.events,
+            events=self.ledger,
             dead_letters=self.dlq,
             ids=ids,
             clock=self.clock,
@@ -88,7 +77,8 @@ def test_a_submitted_spec_runs_to_completion_with_its_events(db: Database) -> No
     assert run.status is RunStatus.COMPLETED
     assert run.result == b"5"
     assert run.attempt == 1
-    assert h.events.types(run_id) == ["submitted", "queued", "started", "completed"]
+    assert h.types(run_id) == ["submitted", "queued", "started", "completed"]
+    assert h.ledger.verify(run_id).unwrap().ok
 
 
 def test_unknown_handlers_and_bad_params_are_refused_before_anything_runs(db: Database) -> None:
@@ -117,7 +107,7 @@ def test_retryable_failures_are_retried_with_backoff_until_success(db: Database)
     run = h.dispatcher.get(run_id).unwrap()
     assert (run.status, run.attempt, run.result) == (RunStatus.COMPLETED, 3, b'"ok after 3"')
     assert h.sleeper.sleeps == [1.0, 2.0]
-    assert h.events.types(run_id).count("retrying") == 2
+    assert h.types(run_id).count("retrying") == 2
 
 
 def test_exhausted_retries_are_dead_lettered_with_the_last_error(db: Database) -> None:
