@@ -125,9 +125,7 @@ class Dispatcher:
         stored = self._persist(record)
         if isinstance(stored, Failure) or stored.unwrap() != run_id:
             return stored
-        started = self._start(record, RunStatus.PENDING, 1)
-        if isinstance(started, Failure):
-            return Failure(started.failure())
+        self._launch(record, 1)
         if self._inline:
             self.wait(run_id)
         return Success(run_id)
@@ -137,12 +135,17 @@ class Dispatcher:
         return found.map(lambda rows: rows[0].run_id if rows else None)
 
     def _persist(self, record: RunRecord) -> Result[RunId, SpineError]:
-        """Insert the run and its ``submitted`` event; a lost key race returns the winner."""
+        """Insert the run, ``submitted``, ``queued`` and ``started`` in one transaction.
+
+        A lost idempotency-key race returns the winner's id.
+        """
         with self._db.transaction() as tx:
             stored: Result[object, SpineError] = self._runs.insert(record)
             if isinstance(stored, Success):
-                payload = {"name": record.name, "key": record.idempotency_key}
+                payload: dict[str, JsonValue] = {"name": record.name, "key": record.idempotency_key}
                 stored = self._events.append(record.run_id, "submitted", payload)
+            if isinstance(stored, Success):
+                stored = self._mark_running(record, RunStatus.PENDING, 1)
             if isinstance(stored, Failure):
                 tx.set_rollback_only()
         if isinstance(stored, Failure):
@@ -221,6 +224,22 @@ class Dispatcher:
     # --- transitions ---------------------------------------------------------------------
 
     def _start(self, run: RunRecord, current: RunStatus, attempt: int) -> Result[None, SpineError]:
+        """QUEUED then RUNNING, in one transaction; then hand the attempt to the executor.
+
+        The handler runs after the commit: a long handler never holds the database.
+        """
+        with self._db.transaction() as tx:
+            marked = self._mark_running(run, current, attempt)
+            if isinstance(marked, Failure):
+                tx.set_rollback_only()
+        if isinstance(marked, Failure):
+            return marked
+        if isinstance(tx.outcome, Failure):
+            return Failure(tx.outcome.failure())
+        self._launch(run, attempt)
+        return Success(None)
+
+    def _mark_running(self, run: RunRecord, current: RunStatus, attempt: int) -> Result[None, SpineError]:
         queued = self._move(run, RunStatus.QUEUED, "queued", {"attempt": attempt}, current=current)
         if isinstance(queued, Failure):
             return queued
@@ -233,9 +252,9 @@ class Dispatcher:
             "started_at": now,
             "updated_at": now,
         }
-        started = self._write(run.run_id, START, params, "started", {"attempt": attempt})
-        if isinstance(started, Failure):
-            return started
+        return self._write(run.run_id, START, params, "started", {"attempt": attempt})
+
+    def _launch(self, run: RunRecord, attempt: int) -> None:
         spec = run.spec
         self._executor.start(
             Attempt(
@@ -247,7 +266,6 @@ class Dispatcher:
             ),
             self._outcomes.put,
         )
-        return Success(None)
 
     def _apply(self, outcome: Outcome) -> None:
         found = self.get(outcome.run_id)
