@@ -18,9 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EDGE_MODULES = frozenset(
     {
         "spine.core.system",
+        "spine.execution.breaker_shell",
         "spine.execution.executors",
         "spine.execution.limiter_shell",
+        "spine.execution.random_source",
         "spine.execution.redis_limiter",
+        "spine.execution.retry_shell",
         "spine.storage.connect",
         "spine.storage.drivers.db2",
         "spine.storage.drivers.mysql",
