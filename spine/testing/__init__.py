@@ -6,5 +6,6 @@ them sees the same times and the same ids.
 
 from spine.testing.clock import FakeClock, FakeSleeper
 from spine.testing.ids import SequentialIdSource
+from spine.testing.random import ScriptedRandom
 
-__all__ = ["FakeClock", "FakeSleeper", "SequentialIdSource"]
+__all__ = ["FakeClock", "FakeSleeper", "ScriptedRandom", "SequentialIdSource"]
