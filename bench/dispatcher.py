@@ -24,6 +24,7 @@ from spine.execution.dispatcher import Dispatcher
 from spine.execution.dlq import DLQManager
 from spine.execution.executors import InlineExecutor
 from spine.execution.ledger import ExecutionLedger
+from spine.execution.random_source import SystemRandom
 from spine.execution.registry import HandlerRegistry
 from spine.execution.spec import WorkSpec
 from spine.storage.connect import connect
@@ -55,6 +56,7 @@ def main() -> int:
             ids=ids,
             clock=clock,
             sleeper=sleeper,
+            random=SystemRandom(),
             executor=InlineExecutor(registry),
         )
         spec = WorkSpec(name="noop")

@@ -9,8 +9,10 @@
 # dispatcher's own thread (database connections are not shared across threads), each status
 # change a compare-and-set update plus its ledger event in one transaction. A retryable error
 # with attempts left moves FAILED -> RETRYING with a wake-up time; anything else moves
-# FAILED -> DEAD_LETTERED and files a dead letter. ``pump``/``wait`` apply outcomes and start
-# retries that are due; with the inline executor ``submit`` does that itself until the run ends.
+# FAILED -> DEAD_LETTERED and files a dead letter. Whether and when to retry: the spec's
+# RetryPolicy, by the pure ``next_delay`` (jitter drawn from the injected RandomSource).
+# ``pump``/``wait`` apply outcomes and start retries that are due; with the inline executor
+# ``submit`` does that itself until the run ends.
 """
 
 from __future__ import annotations
@@ -36,7 +38,9 @@ from spine.core.errors import (
 from spine.core.ids import IdSource, RunId
 from spine.core.json_types import JsonValue
 from spine.execution.executor import Executor
+from spine.execution.jitter import RandomSource
 from spine.execution.registry import HandlerRegistry
+from spine.execution.retry import RetryAfter, next_delay
 from spine.execution.runner import Attempt, Outcome
 from spine.execution.runs import FINISH, MOVE, START, RunRecord
 from spine.execution.spec import WorkSpec
@@ -82,15 +86,17 @@ class Dispatcher:
         ids: IdSource,
         clock: Clock,
         sleeper: Sleeper,
+        random: RandomSource,
         executor: Executor,
     ) -> None:
         self._db, self._registry, self._events, self._dead = db, registry, events, dead_letters
-        self._ids, self._clock, self._sleeper = ids, clock, sleeper
+        self._ids, self._clock, self._sleeper, self._random = ids, clock, sleeper, random
         self._executor = executor
         self._inline = executor.inline
         self._runs = BaseRepository(db, RUNS, RunRecord)
         self._outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
         self._due: list[tuple[float, str]] = []
+        self._delays: dict[str, float] = {}  # last retry delay per run (decorrelated jitter)
 
     # --- submitting ----------------------------------------------------------------------
 
@@ -293,8 +299,22 @@ class Dispatcher:
             return
         record = outcome.error
         error = from_record(record)
-        if error.retryable and outcome.attempt < run.spec.max_attempts:
-            delay = max(run.spec.backoff_s * 2 ** (outcome.attempt - 1), error.retry_after_s or 0.0)
+        policy = run.spec.retry
+        decision = (
+            None
+            if policy is None
+            else next_delay(
+                policy,
+                outcome.attempt,
+                error,
+                self._random.random(),
+                self._delays.get(run.run_id),
+                elapsed_s=(now - run.created_at).total_seconds(),
+            )
+        )
+        if isinstance(decision, RetryAfter):
+            delay = decision.delay_s
+            self._delays[run.run_id] = delay
             wake = now + timedelta(seconds=delay)
             moved = self._move(
                 run, RunStatus.RETRYING, "retrying", {"delay_s": delay}, current=RunStatus.FAILED, wake=wake

@@ -136,8 +136,7 @@ class DLQManager:
             lane=spec.lane,
             parent_run_id=letter.run_id,
             correlation_id=spec.correlation_id,
-            max_attempts=spec.max_attempts,
-            backoff_s=spec.backoff_s,
+            retry=spec.retry,
             timeout_s=spec.timeout_s,
         )
         submitted = dispatcher.submit(replayed)

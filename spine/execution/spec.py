@@ -8,6 +8,7 @@ from enum import StrEnum
 import msgspec
 
 from spine.core.errors import ValidationError
+from spine.execution.retry import RetryPolicy
 
 __all__ = ["WorkKind", "WorkSpec"]
 
@@ -25,7 +26,8 @@ class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
 
     ``params`` is a JSON object, decoded into the handler's parameter Struct before anything
     runs. ``idempotency_key``: submitting the same key again returns the first run.
-    ``max_attempts`` counts attempts, the first included; ``timeout_s`` bounds each attempt.
+    ``retry`` (None: one attempt) decides whether and when a failed attempt runs again, by
+    :func:`spine.execution.retry.next_delay`; ``timeout_s`` bounds each attempt.
 
     >>> spec = WorkSpec(name="ingest", params={"week": "2025-01-03"}, idempotency_key="ingest:2025-01-03")
     >>> msgspec.json.decode(msgspec.json.encode(spec), type=WorkSpec) == spec
@@ -40,8 +42,7 @@ class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
     lane: str = "default"
     parent_run_id: str | None = None
     correlation_id: str | None = None
-    max_attempts: int = 1
-    backoff_s: float = 0.0
+    retry: RetryPolicy | None = None
     timeout_s: float | None = None
 
     def __post_init__(self) -> None:
@@ -53,12 +54,11 @@ class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
             raise ValidationError(
                 msg, field="idempotency_key", value=self.idempotency_key, constraint="1-200"
             )
-        if self.max_attempts < 1:
-            msg = f"max_attempts counts attempts and must be >= 1, got {self.max_attempts}"
-            raise ValidationError(msg, field="max_attempts", value=self.max_attempts, constraint=">= 1")
-        if not (math.isfinite(self.backoff_s) and self.backoff_s >= 0):
-            msg = f"backoff_s must be finite and >= 0, got {self.backoff_s}"
-            raise ValidationError(msg, field="backoff_s", value=self.backoff_s, constraint=">= 0")
         if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
             msg = f"timeout_s must be finite and > 0, got {self.timeout_s}"
             raise ValidationError(msg, field="timeout_s", value=self.timeout_s, constraint="> 0")
+
+    @property
+    def max_attempts(self) -> int:
+        """How many attempts ``retry`` allows (1 without a policy)."""
+        return 1 if self.retry is None else self.retry.max_attempts

@@ -13,12 +13,14 @@ from spine.execution.dispatcher import Dispatcher
 from spine.execution.dlq import DeadLetterStatus, DLQManager
 from spine.execution.executor import Executor
 from spine.execution.executors import InlineExecutor, ProcessExecutor, ThreadExecutor
+from spine.execution.jitter import JitterMode
 from spine.execution.ledger import ExecutionLedger
+from spine.execution.retry import RetryPolicy
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
-from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
+from spine.testing import FakeClock, FakeSleeper, ScriptedRandom, SequentialIdSource
 from tests.integration.storage.isolated import isolated
 from tests.unit.execution import handlers
 
@@ -41,6 +43,7 @@ class Harness:
             ids=ids,
             clock=self.clock,
             sleeper=self.sleeper,
+            random=ScriptedRandom([0.5]),
             executor=executor or InlineExecutor(handlers.registry),
         )
 
@@ -102,7 +105,8 @@ def test_the_same_idempotency_key_returns_the_same_run(db: Database) -> None:
 
 def test_retryable_failures_are_retried_with_backoff_until_success(db: Database) -> None:
     h = Harness(db)
-    spec = WorkSpec(name="flaky", params={"key": "k", "failures": 2}, max_attempts=3, backoff_s=1.0)
+    policy = RetryPolicy(max_attempts=3, base_s=1.0, factor=2.0, jitter=JitterMode.NONE)
+    spec = WorkSpec(name="flaky", params={"key": "k", "failures": 2}, retry=policy)
     run_id = h.dispatcher.submit(spec).unwrap()
     run = h.dispatcher.get(run_id).unwrap()
     assert (run.status, run.attempt, run.result) == (RunStatus.COMPLETED, 3, b'"ok after 3"')
@@ -113,7 +117,9 @@ def test_retryable_failures_are_retried_with_backoff_until_success(db: Database)
 def test_exhausted_retries_are_dead_lettered_with_the_last_error(db: Database) -> None:
     h = Harness(db)
     run_id = h.dispatcher.submit(
-        WorkSpec(name="flaky", params={"key": "k", "failures": 9}, max_attempts=2)
+        WorkSpec(
+            name="flaky", params={"key": "k", "failures": 9}, retry=RetryPolicy(max_attempts=2, base_s=0.01)
+        )
     ).unwrap()
     assert h.dispatcher.get(run_id).unwrap().status is RunStatus.DEAD_LETTERED
     (letter,) = h.dlq.list().unwrap()
@@ -124,7 +130,7 @@ def test_exhausted_retries_are_dead_lettered_with_the_last_error(db: Database) -
 @pytest.mark.parametrize("name", ["reject", "explode"])
 def test_non_retryable_failures_are_dead_lettered_at_once(db: Database, name: str) -> None:
     h = Harness(db)
-    run_id = h.dispatcher.submit(WorkSpec(name=name, max_attempts=5)).unwrap()
+    run_id = h.dispatcher.submit(WorkSpec(name=name, retry=RetryPolicy(max_attempts=5))).unwrap()
     run = h.dispatcher.get(run_id).unwrap()
     assert run.status is RunStatus.DEAD_LETTERED
     assert run.attempt == 1
