@@ -140,14 +140,14 @@ def race(contenders: dict[str, Iterator[Ops]], n: int, rounds: int) -> dict[str,
 
 def report(label: str, ours: tuple[float, float], base: tuple[float, float]) -> None:
     for what, mine, theirs in (("insert+commit", ours[0], base[0]), ("get by pk", ours[1], base[1])):
-        print(f"{label:<30}{what:<15}{mine * 1e6:>8.1f} µs{theirs * 1e6:>10.1f} µs{mine / theirs:>8.2f}x")
+        print(f"{label:<32}{what:<15}{mine * 1e6:>8.1f} µs{theirs * 1e6:>10.1f} µs{mine / theirs:>8.2f}x")
 
 
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"{n} operations x {rounds} rounds, best round; ratio = contender / raw driver")
-    print(f"{'':<30}{'operation':<15}{'contender':>11}{'raw':>13}{'ratio':>9}")
+    print(f"{'':<32}{'operation':<15}{'contender':>11}{'raw':>13}{'ratio':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         times = race(
             {

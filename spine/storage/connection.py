@@ -251,6 +251,27 @@ class Connection(Protocol):
         ...
 
 
+FETCH_ROWS: Final = "_fetch_rows"
+"""The name of an interpreter's optional internal fast path; not part of the port.
+
+An interpreter class may define ``_fetch_rows(self, query, args)``: ``execute`` with ``args``
+already positional (in ``query.param_names`` order), returning the fetched rows bare
+(``None`` when the statement has no result set) or the error, instead of a ``Result`` of
+``Rows``. Everything else it decides exactly as ``execute`` does: closed connection,
+paramstyle, value conversion, doomed transactions, error classification.
+
+``BaseRepository.get`` and ``insert`` call it when ``type(connection)`` has it (the SQLite
+interpreter does), and ``execute`` otherwise. Looking on the class, not the instance, means a
+wrapper that forwards attributes to a connection (a tracer, a metrics layer) never has its
+own ``execute`` skipped.
+"""
+
+type FetchRows = Callable[
+    [Connection, CompiledQuery, tuple[SqlValue, ...]], list[tuple[SqlValue, ...]] | DatabaseError | None
+]
+"""The signature of a ``FETCH_ROWS`` method, looked up on the class (``self`` comes first)."""
+
+
 def bind_args(query: CompiledQuery, params: Params, /) -> tuple[SqlValue, ...] | ParameterError:
     """The positional arguments for ``query``: ``params[name]`` for each ``param_names`` entry.
 

@@ -8,12 +8,19 @@ is a ``ValidationError`` before anything runs.
 
 Reads convert each column by its ``SqlType`` (:mod:`spine.storage.values`) and then
 ``msgspec.convert`` the row into ``T``, so enums, ``WeekEnding``, nested Structs in JSON
-columns and exact types all come back as declared, on every database.
+columns and exact types all come back as declared, on every database. A model whose fields
+are all plain scalars, passed by position, skips that second validation: its rows go
+through a decoder unrolled for the row shape straight into the constructor.
+
+``get`` and ``insert`` are the hot path. When the connection's class offers the internal
+``FETCH_ROWS`` method (the SQLite interpreter does), they hand it the values positionally
+and take its rows bare, skipping the parameter dict, ``Rows`` and ``Result`` a port call
+builds; the outcome is the same either way. Everything else goes through the port.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from inspect import Parameter, signature
@@ -21,12 +28,13 @@ from types import UnionType
 from typing import Final, Union, get_args, get_origin
 
 import msgspec
+from returns.primitives.container import BaseContainer
 from returns.result import Failure, Result, Success
 
 from spine.core.codec import dec_hook
-from spine.core.errors import NotFoundError, SpineError, ValidationError
+from spine.core.errors import DatabaseError, NotFoundError, SpineError, ValidationError
 from spine.storage.compiled import SqlValue
-from spine.storage.connection import Rows
+from spine.storage.connection import FETCH_ROWS, FetchRows, Rows
 from spine.storage.database import Database
 from spine.storage.sql.compiler import compile
 from spine.storage.sql.dml import delete, insert, update, upsert
@@ -35,7 +43,7 @@ from spine.storage.sql.query import count, select
 from spine.storage.sql.schema import Table
 from spine.storage.sql.statement import Statement
 from spine.storage.sql.types import SqlType, TypeKind
-from spine.storage.values import Converter, reader, writer
+from spine.storage.values import ColumnReader, Converter, exact_type, reader, row_decoder, writer
 
 __all__ = ["BaseRepository", "Page"]
 
@@ -53,6 +61,13 @@ _PLAIN: Final[dict[TypeKind, type]] = {
     TypeKind.DATE: date,
     TypeKind.BYTES: bytes,
 }
+
+
+_ROW_ERRORS: Final = (msgspec.ValidationError, ValueError, TypeError)
+_NOT_FOUND: Final[Result[None, SpineError]] = Success(None)
+
+# Results are tested with ``isinstance(r, Success)``: an exact type match is decided in C,
+# while ``isinstance(r, Failure)`` on a Success goes through returns' ABCMeta (~0.3 µs).
 
 
 class Page[T](msgspec.Struct, frozen=True, kw_only=True):
@@ -87,11 +102,14 @@ class BaseRepository[T: msgspec.Struct]:
     __slots__ = (
         "_db",
         "_delete",
+        "_fetch_get",
+        "_fetch_insert",
         "_fields",
         "_find",
         "_get",
         "_get_q",
         "_identity",
+        "_identity_at",
         "_insert",
         "_insert_q",
         "_insert_returning",
@@ -100,6 +118,7 @@ class BaseRepository[T: msgspec.Struct]:
         "_plain",
         "_positional",
         "_readers",
+        "_row_decoder",
         "_table",
         "_update",
         "_upsert",
@@ -124,6 +143,7 @@ class BaseRepository[T: msgspec.Struct]:
         self._key = table.primary_key
         identity = [c.name for c in table.columns if c.identity and c.name in names]
         self._identity = identity[0] if identity else None
+        self._identity_at = names.index(identity[0]) if identity else None
         self._writers: tuple[tuple[int, Converter], ...] = tuple(
             (i, writer(columns[f.name].type)) for i, f in enumerate(fields) if f.type not in _NATIVE
         )
@@ -131,8 +151,17 @@ class BaseRepository[T: msgspec.Struct]:
         self._positional = all(
             p.kind is Parameter.POSITIONAL_OR_KEYWORD for p in signature(model).parameters.values()
         )
-        self._readers: tuple[tuple[int, Converter], ...] = tuple(
-            (i, conv) for i, name in enumerate(names) if (conv := reader(columns[name].type)) is not None
+        self._readers: tuple[ColumnReader, ...] = tuple(
+            (i, conv, exact_type(columns[name].type))
+            for i, name in enumerate(names)
+            if (conv := reader(columns[name].type)) is not None
+        )
+        # Every field a scalar the column reader already produces exactly, passed by
+        # position: no second validation (a third of a get's cost), and no per-row loop.
+        self._row_decoder: Callable[[Sequence[object]], T | ValidationError] | None = (
+            row_decoder(model, len(names), self._readers, _misfit(table, model), _ROW_ERRORS)
+            if self._plain and self._positional
+            else None
         )
         plain = tuple(n for n in names if n != self._identity)
         others = tuple(n for n in names if n not in self._key)
@@ -146,6 +175,10 @@ class BaseRepository[T: msgspec.Struct]:
         # The hot statements, compiled once for this database (skips the per-call cache look-up).
         self._get_q = compile(self._get, db.dialect)
         self._insert_q = compile(self._insert, db.dialect)
+        # Whether their placeholders take the key / the fields in order, so an interpreter's
+        # FETCH_ROWS fast path can be handed the values as they are.
+        self._fetch_get = self._get_q.param_names == self._key
+        self._fetch_insert = self._insert_q.param_names == names
 
     @property
     def database(self) -> Database:
@@ -161,14 +194,20 @@ class BaseRepository[T: msgspec.Struct]:
 
     def insert(self, item: T, /) -> Result[T, SpineError]:
         """Insert ``item``; with an identity key left ``None``, the database assigns it."""
-        params = self._params(item)
-        if self._insert_returning is not None and params[self._identity or ""] is None:
-            ran = self._db.execute(self._insert_returning, params)
-            if isinstance(ran, Failure):
+        values = self._values(item)
+        returning, at = self._insert_returning, self._identity_at
+        if returning is not None and at is not None and values[at] is None:
+            ran = self._db.execute(returning, self._named(values))
+            if not isinstance(ran, Success):
                 return Failure(ran.failure())
             return self._one(ran.unwrap())
-        ran = self._db.connection.execute(self._insert_q, params)
-        if isinstance(ran, Failure):
+        conn = self._db.connection
+        fetch: FetchRows | None = getattr(type(conn), FETCH_ROWS, None)
+        if fetch is not None and self._fetch_insert:
+            done = fetch(conn, self._insert_q, tuple(values))
+            return Failure(done) if isinstance(done, DatabaseError) else _ok(item)
+        ran = conn.execute(self._insert_q, self._named(values))
+        if not isinstance(ran, Success):
             return Failure(ran.failure())
         return Success(item)
 
@@ -183,20 +222,20 @@ class BaseRepository[T: msgspec.Struct]:
         """Overwrite the row with ``item``'s key; ``NotFoundError`` when there is none."""
         if self._update is not None:
             ran = self._db.execute(self._update, self._params(item))
-            if isinstance(ran, Failure):
+            if not isinstance(ran, Success):
                 return Failure(ran.failure())
             if ran.unwrap().rowcount > 0:
                 return Success(item)
         # No row matched (or a key-only table has nothing to set): is there one at all?
         found = self.get(*self._key_of(item))
-        if isinstance(found, Failure):
-            return found
+        if not isinstance(found, Success):
+            return Failure(found.failure())
         return self._require(found.unwrap(), item)
 
     def upsert(self, item: T, /) -> Result[T, SpineError]:
         """Insert ``item``, or overwrite the row with its key."""
         ran = self._db.execute(self._upsert, self._params(item))
-        if isinstance(ran, Failure):
+        if not isinstance(ran, Success):
             return Failure(ran.failure())
         return Success(item)
 
@@ -211,17 +250,26 @@ class BaseRepository[T: msgspec.Struct]:
 
     def get(self, *key: SqlValue) -> Result[T | None, SpineError]:
         """The row with primary key ``key`` (in ``Table.primary_key`` order), or ``None``."""
-        params = self._key_params(key)
-        if isinstance(params, ValidationError):
-            return Failure(params)
-        ran = self._db.connection.execute(self._get_q, params)
-        if isinstance(ran, Failure):
-            return Failure(ran.failure())
-        rows = ran.unwrap().rows
+        conn = self._db.connection
+        fetch: FetchRows | None = getattr(type(conn), FETCH_ROWS, None)
+        rows: Sequence[tuple[SqlValue, ...]] | None
+        if fetch is not None and self._fetch_get and len(key) == len(self._key):
+            fetched = fetch(conn, self._get_q, key)
+            if isinstance(fetched, DatabaseError):
+                return Failure(fetched)
+            rows = fetched
+        else:
+            params = self._key_params(key)
+            if isinstance(params, ValidationError):
+                return Failure(params)
+            ran = conn.execute(self._get_q, params)
+            if not isinstance(ran, Success):
+                return Failure(ran.failure())
+            rows = ran.unwrap().rows
         if not rows:
-            return Success(None)
-        item = self._decode(rows[0])
-        return Failure(item) if isinstance(item, ValidationError) else Success(item)
+            return _NOT_FOUND
+        item = (self._row_decoder or self._decode)(rows[0])
+        return Failure(item) if isinstance(item, ValidationError) else _ok(item)
 
     def find(
         self,
@@ -296,13 +344,19 @@ class BaseRepository[T: msgspec.Struct]:
             self._find[key] = statement
         return statement
 
-    def _params(self, item: T) -> dict[str, SqlValue]:
+    def _values(self, item: T) -> list[SqlValue]:
         values = [getattr(item, name) for name in self._fields]
         for index, convert in self._writers:
             value = values[index]
             if value is not None:
                 values[index] = convert(value)
+        return values
+
+    def _named(self, values: Sequence[SqlValue]) -> dict[str, SqlValue]:
         return dict(zip(self._fields, values, strict=True))
+
+    def _params(self, item: T) -> dict[str, SqlValue]:
+        return self._named(self._values(item))
 
     def _key_of(self, item: T) -> tuple[SqlValue, ...]:
         params = self._params(item)
@@ -318,33 +372,31 @@ class BaseRepository[T: msgspec.Struct]:
         return dict(zip(self._key, key, strict=True))
 
     def _decode(self, row: Sequence[object]) -> T | ValidationError:
+        # The general decoder; models that _row_decoder covers never come here.
         values = list(row)
-        for index, convert in self._readers:
+        for index, convert, exact in self._readers:
             value = values[index]
-            if value is not None:
+            # Most values already have the promised type: a type check instead of a call.
+            if value is not None and type(value) is not exact:
                 values[index] = convert(value)
         try:
             if self._plain:
-                # Every field is a scalar the column reader already produced exactly: build
-                # the Struct directly instead of validating again (a third of a get's cost).
-                if self._positional:
-                    return self._model(*values)
                 return self._model(**dict(zip(self._fields, values, strict=True)))
             fields = dict(zip(self._fields, values, strict=True))
             return msgspec.convert(fields, self._model, strict=False, dec_hook=dec_hook)
-        except (msgspec.ValidationError, ValueError, TypeError) as exc:
-            msg = f"a row of {self._table.name!r} does not fit {self._model.__qualname__}: {exc}"
-            return ValidationError(msg, constraint=self._model.__qualname__)
+        except _ROW_ERRORS as exc:
+            return _misfit(self._table, self._model)(exc)
 
     def _many(
         self, statement: Statement, params: Mapping[str, SqlValue]
     ) -> Result[tuple[T, ...], SpineError]:
         ran = self._db.execute(statement, params)
-        if isinstance(ran, Failure):
+        if not isinstance(ran, Success):
             return Failure(ran.failure())
         items: list[T] = []
+        decode = self._row_decoder or self._decode
         for row in ran.unwrap().rows:
-            decoded = self._decode(row)
+            decoded = decode(row)
             if isinstance(decoded, ValidationError):
                 return Failure(decoded)
             items.append(decoded)
@@ -354,7 +406,7 @@ class BaseRepository[T: msgspec.Struct]:
         if not rows.rows:
             msg = f"insert into {self._table.name!r} returned no row"
             return Failure(NotFoundError(msg, resource=self._table.name))
-        item = self._decode(rows.rows[0])
+        item = (self._row_decoder or self._decode)(rows.rows[0])
         return Failure(item) if isinstance(item, ValidationError) else Success(item)
 
     def _require(self, found: T | None, item: T) -> Result[T, SpineError]:
@@ -369,6 +421,33 @@ def _is_plain(annotation: object, sql_type: SqlType) -> bool:
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     wanted = _PLAIN.get(sql_type.kind)
     return wanted is not None and all(a is type(None) or a is wanted for a in args)
+
+
+def _misfit(table: Table, model: type) -> Callable[[Exception], ValidationError]:
+    """The error for a row of ``table`` that ``model`` does not accept."""
+
+    def error(exc: Exception) -> ValidationError:
+        msg = f"a row of {table.name!r} does not fit {model.__qualname__}: {exc}"
+        return ValidationError(msg, constraint=model.__qualname__)
+
+    return error
+
+
+# returns' Success(x) runs two Python __init__ frames and an object.__setattr__ call: about
+# 5,000 instructions, an eighth of a SQLite get by key. A Success's only state is the slot
+# BaseContainer._inner_value (no __dict__; Result's other slot, _trace, only Failure sets),
+# so _ok builds the same object in C: the instance, then the slot. test_repository.py pins
+# those facts and that _ok(x) behaves as Success(x), so a returns upgrade that changes them
+# fails there (returns is pinned to 0.30.x).
+_new_instance = object.__new__
+_set_inner_value = vars(BaseContainer)["_inner_value"].__set__
+
+
+def _ok[V](value: V, /) -> Result[V, SpineError]:
+    """``Success(value)``, built without running returns' Python ``__init__`` chain."""
+    ok: Success[V] = _new_instance(Success)  # pyright: ignore[reportUnknownVariableType]
+    _set_inner_value(ok, value)
+    return ok
 
 
 def _widen(error: SpineError) -> SpineError:

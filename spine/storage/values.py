@@ -11,11 +11,11 @@ value types such as ``WeekEnding``, enums).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Final
+from typing import Final, cast
 
 import msgspec
 
@@ -23,9 +23,12 @@ from spine.core.codec import enc_hook, encode_json
 from spine.storage.compiled import SqlValue
 from spine.storage.sql.types import SqlType, TypeKind
 
-__all__ = ["from_sql", "reader", "to_sql", "writer"]
+__all__ = ["ColumnReader", "exact_type", "from_sql", "reader", "row_decoder", "to_sql", "writer"]
 
 type Converter = Callable[[object], object]
+
+type ColumnReader = tuple[int, Converter, type | None]
+"""A column that may need converting on the way in: index, :func:`reader`, :func:`exact_type`."""
 
 _NATIVE: Final = (bool, int, float, str, bytes, Decimal, datetime, date)
 
@@ -41,6 +44,8 @@ _BYTES_LIKE: Final = (bytes, bytearray)
 def _instant(value: object) -> object:
     if type(value) is str:
         value = datetime.fromisoformat(value)
+        if value.tzinfo is UTC:  # the text spine writes on SQLite: done, skip the checks below
+            return value
     if isinstance(value, datetime):
         tz = value.tzinfo
         if tz is UTC:
@@ -113,9 +118,36 @@ _READERS: Final[dict[TypeKind, Converter]] = {
 }
 
 
+# The type a reader hands back unchanged, so callers on a hot path can skip calling it.
+# Instants have none: a datetime may still need its zone made UTC.
+_EXACT: Final[dict[TypeKind, type]] = {
+    TypeKind.DATE: date,
+    TypeKind.BOOLEAN: bool,
+    TypeKind.DECIMAL: Decimal,
+    TypeKind.BIGINT: int,
+    TypeKind.INTEGER: int,
+    TypeKind.SMALLINT: int,
+    TypeKind.DOUBLE: float,
+    TypeKind.BYTES: bytes,
+}
+
+
 def reader(sql_type: SqlType, /) -> Converter | None:
     """The converter for values read from a ``sql_type`` column (None: use as returned)."""
     return _READERS.get(sql_type.kind)
+
+
+def exact_type(sql_type: SqlType, /) -> type | None:
+    """The type whose values :func:`reader`'s converter returns unchanged (None: always call it).
+
+    A value whose ``type()`` is exactly this needs no conversion: the check costs far less
+    than the call, and drivers usually return the promised type already.
+
+    >>> from spine.storage.sql.types import BIGINT, TIMESTAMPTZ
+    >>> exact_type(BIGINT), exact_type(TIMESTAMPTZ)
+    (<class 'int'>, None)
+    """
+    return _EXACT.get(sql_type.kind)
 
 
 def from_sql(sql_type: SqlType, value: object, /) -> object:
@@ -160,3 +192,48 @@ def to_sql(sql_type: SqlType, value: object, /) -> SqlValue:
         return converted
     msg = f"cannot bind a {type(value).__qualname__} to a {sql_type} column"
     raise TypeError(msg)
+
+
+def row_decoder[T, E](
+    build: Callable[..., T],
+    width: int,
+    readers: Sequence[ColumnReader],
+    fail: Callable[[Exception], E],
+    errors: tuple[type[Exception], ...],
+    /,
+) -> Callable[[Sequence[object]], T | E]:
+    """A function that converts one ``width``-column row and passes it to ``build`` positionally.
+
+    The function is generated once, unrolled for this row shape: one ``if`` per column in
+    ``readers`` (skipped when the value is ``None`` or already of the exact type) and one
+    call of ``build``; an exception of a type in ``errors`` from ``build`` becomes ``fail(exc)``.
+    It does what a loop over ``readers`` does, at about half the cost (no list copy, no loop,
+    no tuple unpacking per column), and a repository read runs it for every row. The
+    generated source holds only fixed names and integers, never a table or column name.
+
+    >>> from spine.storage.sql.types import BIGINT, TIMESTAMPTZ
+    >>> readers = [(0, reader(BIGINT), exact_type(BIGINT)), (1, reader(TIMESTAMPTZ), None)]
+    >>> decode = row_decoder(lambda *v: v, 3, readers, repr, (TypeError,))
+    >>> decode((1, "2024-01-02 03:04:05.000006+00:00", "x"))
+    (1, datetime.datetime(2024, 1, 2, 3, 4, 5, 6, tzinfo=datetime.timezone.utc), 'x')
+    """
+    names = [f"v{index}" for index in range(width)]
+    namespace: dict[str, object] = {"build": build, "fail": fail, "errors": errors}
+    lines = ["def decode(row):", f"    {', '.join(names)}, = row" if names else "    () = row"]
+    for index, convert, exact in readers:
+        value = names[index]
+        namespace[f"convert{index}"] = convert
+        if exact is None:
+            lines.append(f"    if {value} is not None:")
+        else:
+            namespace[f"exact{index}"] = exact
+            lines.append(f"    if {value} is not None and type({value}) is not exact{index}:")
+        lines.append(f"        {value} = convert{index}({value})")
+    lines += [
+        "    try:",
+        f"        return build({', '.join(names)})",
+        "    except errors as exc:",
+        "        return fail(exc)",
+    ]
+    exec("\n".join(lines), namespace)  # noqa: S102 - fixed names and integers only (see above)
+    return cast("Callable[[Sequence[object]], T | E]", namespace["decode"])

@@ -85,23 +85,20 @@ class _Level:
 
 @final
 class Scopes:
-    """The transaction stack of one session."""
+    """The transaction stack of one session.
 
-    __slots__ = ("_levels", "_ops")
+    ``active`` says whether a transaction is open (statements join it instead of
+    committing); it is also the hot path's cheap pre-check before :meth:`refusal`.
+    """
+
+    __slots__ = ("_levels", "_ops", "active")
 
     def __init__(self, ops: TransactionOps) -> None:
         self._ops = ops
         self._levels: list[_Level] = []
-
-    @property
-    def active(self) -> bool:
-        """Whether a transaction is open (statements join it instead of committing)."""
-        return bool(self._levels)
-
-    @property
-    def doomed(self) -> bool:
-        """Cheap pre-check for :meth:`refusal`: is any transaction level open at all?"""
-        return bool(self._levels)
+        # A plain attribute kept in step with _levels: a property would cost a Python
+        # frame on every statement.
+        self.active = False
 
     def refusal(self) -> DatabaseError | None:
         """The error a statement must return instead of running, if the level is doomed."""
@@ -119,6 +116,7 @@ class Scopes:
     def reset(self) -> None:
         """Forget every level (the session was lost or closed)."""
         self._levels.clear()
+        self.active = False
 
     @contextmanager
     def scope(self) -> Generator[Transaction]:
@@ -147,6 +145,7 @@ class Scopes:
             name = f"spine_sp{len(self._levels)}"
             level = _Level(name, self._ops.savepoint(name))
         self._levels.append(level)
+        self.active = True
         return level
 
     def _pop(self, level: _Level) -> None:
@@ -154,6 +153,7 @@ class Scopes:
         # reset() (connection lost inside the block) there is nothing left to pop.
         if self._levels and self._levels[-1] is level:
             self._levels.pop()
+            self.active = bool(self._levels)
 
     def _undo(self, level: _Level) -> DatabaseError | None:
         if level.savepoint is None:

@@ -164,44 +164,61 @@ class SqliteConnection:
         """The SQLite library version."""
         return sqlite3.sqlite_version
 
-    def execute(  # noqa: PLR0911 - one exit per failure keeps the hot path flat
-        self, query: CompiledQuery, params: Params = NO_PARAMS, /
-    ) -> Result[Rows, DatabaseError]:
+    def execute(self, query: CompiledQuery, params: Params = NO_PARAMS, /) -> Result[Rows, DatabaseError]:
         """Run one statement (see the port)."""
         if self._closed:
             return Failure(_closed())
         if query.paramstyle is not Paramstyle.QMARK:
             return Failure(_wrong_style(query))
-        # Hot path, inlined: bind by name, convert only what sqlite3 cannot bind as is.
         try:
             args = tuple([params[name] for name in query.param_names])
         except KeyError:
             missing = bind_args(query, params)
             return Failure(missing if isinstance(missing, ParameterError) else _closed())
+        rows = self._fetch_rows(query, args)
+        if isinstance(rows, DatabaseError):
+            return Failure(rows)
+        if rows is None:
+            return Success(Rows(rowcount=self._cursor.rowcount))
+        columns = tuple([d[0] for d in self._cursor.description])
+        return Success(Rows(columns=columns, rows=tuple(rows), rowcount=len(rows)))
+
+    def _fetch_rows(  # noqa: PLR0911 - one exit per failure keeps the hot path flat
+        self, query: CompiledQuery, args: tuple[SqlValue, ...], /
+    ) -> list[tuple[SqlValue, ...]] | DatabaseError | None:
+        """``execute`` below the port (see ``FETCH_ROWS``): positional ``args``, bare rows.
+
+        ``None`` means the statement has no result set. Everything ``execute`` decides after
+        binding happens here, so both paths convert, refuse and fail alike.
+        """
+        if self._closed:
+            return _closed()
+        if query.paramstyle is not Paramstyle.QMARK:
+            return _wrong_style(query)
+        # Convert only what sqlite3 cannot bind as is (one type check per argument).
         for value in args:
             if type(value) not in NATIVE_TYPES:
                 converted = to_sqlite(query, args)
                 if isinstance(converted, ParameterError):
-                    return Failure(converted)
+                    return converted
                 args = converted
                 break
         scopes = self._scopes
-        if scopes.doomed:
+        if scopes.active:
             refusal = scopes.refusal()
             if refusal is not None:
-                return Failure(refusal)
+                return refusal
         cursor = self._cursor
         try:
             cursor.execute(query.sql, args)
-            description = cursor.description
-            if description is None:
-                return Success(Rows(rowcount=cursor.rowcount))
+            if cursor.description is None:
+                return None
             rows: list[tuple[SqlValue, ...]] = cursor.fetchall()
         except (sqlite3.Error, OverflowError) as exc:
             error = _error(exc)
             scopes.record(error)
-            return Failure(error)
-        return Success(Rows(columns=tuple([d[0] for d in description]), rows=tuple(rows), rowcount=len(rows)))
+            return error
+        return rows
 
     def executemany(self, query: CompiledQuery, rows: Sequence[Params], /) -> Result[int, DatabaseError]:
         """Run one statement per parameter mapping, all or nothing (see the port)."""

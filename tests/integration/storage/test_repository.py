@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import pickle
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import final
 
 import msgspec
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from returns.result import Result, Success
 
-from spine.core.errors import IntegrityError, NotFoundError, ValidationError
+from spine.core.errors import (
+    DatabaseError,
+    IntegrityError,
+    NotFoundError,
+    SpineError,
+    ValidationError,
+)
 from spine.core.temporal import WeekEnding
+from spine.storage.compiled import CompiledQuery
+from spine.storage.connect import connect
+from spine.storage.connection import NO_PARAMS, Connection, Params, Rows, Transaction
 from spine.storage.database import Database
-from spine.storage.repository import BaseRepository, Page
+from spine.storage.repository import BaseRepository, Page, _ok
 from spine.storage.sql import (
     BIGINT,
     BOOLEAN,
@@ -72,6 +85,22 @@ EVERYTHING = Table(
     ),
     primary_key=("id",),
 )
+
+
+class Reading(msgspec.Struct, frozen=True):
+    """Plain scalars passed by position: the shape BaseRepository reads without a second validation."""
+
+    id: int
+    big: int | None
+    small: int | None
+    amount: Decimal | None
+    ratio: float | None
+    label: str | None
+    note: str | None
+    at: datetime | None
+    day: date | None
+    flag: bool | None
+    blob: bytes | None
 
 
 class Account(msgspec.Struct, frozen=True, kw_only=True):
@@ -161,6 +190,24 @@ def test_any_row_reads_back_exactly(database: Database, row: Everything) -> None
     repo.upsert(row).unwrap()
     assert repo.get(row.id).unwrap() == row
     assert repo.delete(row.id).unwrap() is True
+
+
+readings = rows.map(
+    lambda e: Reading(e.id, e.big, e.small, e.amount, e.ratio, e.label, e.note, e.at, e.day, e.flag, e.blob)
+)
+
+
+@all_backends
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(row=readings)
+@example(row=Reading(1, None, None, None, None, None, None, None, None, None, None))
+def test_a_positional_model_reads_back_exactly(database: Database, row: Reading) -> None:
+    repo = BaseRepository(database, EVERYTHING, Reading)
+    assert repo.insert(row).unwrap() == row
+    assert repo.get(row.id).unwrap() == row
+    assert repo.find({"id": row.id}).unwrap() == (row,)
+    assert repo.delete(row.id).unwrap() is True
+    assert repo.get(row.id).unwrap() is None
 
 
 @all_backends
@@ -287,6 +334,117 @@ def test_a_model_must_match_its_table() -> None:
         BaseRepository(db, EVERYTHING, Stray)
     with pytest.raises(ValidationError, match="primary key"):
         BaseRepository(db, EVERYTHING, Keyless)
+
+
+@final
+class Forwarding:
+    """A wrapper around a Connection, as a tracer or a metrics layer would be: it forwards
+    everything, and counts the statements that went through its ``execute``."""
+
+    def __init__(self, inner: Connection) -> None:
+        self.inner = inner
+        self.executed = 0
+
+    @property
+    def dialect(self) -> str:
+        return self.inner.dialect
+
+    @property
+    def server_version(self) -> str:
+        return self.inner.server_version
+
+    def execute(self, query: CompiledQuery, params: Params = NO_PARAMS, /) -> Result[Rows, DatabaseError]:
+        self.executed += 1
+        return self.inner.execute(query, params)
+
+    def executemany(self, query: CompiledQuery, rows: Sequence[Params], /) -> Result[int, DatabaseError]:
+        return self.inner.executemany(query, rows)
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        return self.inner.transaction()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def _outcome(result: Result[object, SpineError]) -> object:
+    if isinstance(result, Success):
+        return ("ok", result.unwrap())
+    error = result.failure()
+    return (type(error).__name__, str(error), getattr(error, "sqlstate", None), error.retryable)
+
+
+def _scenario(db: Database) -> list[object]:
+    """get/insert on every path that decides something before, in and after the driver."""
+    repo = BaseRepository(db, EVERYTHING, Reading)
+    one = Reading(
+        1, 2, 3, Decimal("4.50"), 0.5, "x", "y", datetime(2024, 1, 2, tzinfo=UTC), None, True, b"\0"
+    )
+    seen: list[object] = [
+        _outcome(repo.insert(one)),
+        _outcome(repo.insert(one)),  # duplicate key
+        _outcome(repo.get(1)),
+        _outcome(repo.get(2)),
+        _outcome(repo.get(1, 2)),  # wrong arity
+        _outcome(repo.get(datetime(2024, 1, 1))),  # naive datetime key
+        _outcome(
+            repo.insert(
+                Reading(5, None, None, None, None, None, None, datetime(2024, 1, 1), None, None, None)
+            )
+        ),
+    ]
+    with db.transaction() as tx:
+        seen.append(_outcome(repo.insert(one)))  # fails: dooms the transaction
+        seen.append(_outcome(repo.get(1)))  # refused without running
+        seen.append(
+            _outcome(repo.insert(Reading(3, None, None, None, None, None, None, None, None, None, None)))
+        )
+    seen.append(_outcome(tx.outcome))
+    seen.append(_outcome(repo.get(3)))
+    db.close()
+    seen.append(_outcome(repo.get(1)))
+    seen.append(_outcome(repo.insert(one)))
+    return seen
+
+
+def test_the_sqlite_fast_path_decides_exactly_as_the_port(tmp_path: Path) -> None:
+    direct = Database(connect(f"sqlite:///{tmp_path / 'direct.db'}").unwrap())
+    wrapped = Forwarding(connect(f"sqlite:///{tmp_path / 'wrapped.db'}").unwrap())
+    via_port = Database(wrapped)
+    for db in (direct, via_port):
+        for statement in create_table(EVERYTHING):
+            db.execute(statement).unwrap()
+    before = wrapped.executed
+    fast, port = _scenario(direct), _scenario(via_port)
+    assert fast == port
+    # A wrapper's own execute is never skipped: every get and insert above went through it.
+    assert wrapped.executed - before >= 9
+    kinds = {o[0] for o in fast if isinstance(o, tuple)}
+    assert {"ok", "IntegrityError", "ValidationError", "ParameterError", "QueryError"} <= kinds
+    assert {"DatabaseConnectionError"} <= kinds
+
+
+@pytest.mark.parametrize("value", [None, 0, "x", (1, 2), Reading(1, *[None] * 10), Everything(id=2)])
+def test_the_fast_success_is_a_success(value: object) -> None:
+    # What _ok relies on: the state of a Success is _inner_value and nothing else (Result's
+    # other slot, _trace, is only ever set by Failure's __init__).
+    slots = {name for cls in Success.__mro__ for name in vars(cls).get("__slots__", ())}
+    assert slots == {"_inner_value", "_trace"}
+    built, expected = _ok(value), Success(value)
+    for container in (built, expected):
+        assert not hasattr(container, "__dict__")
+        assert not hasattr(container, "_trace")
+    assert type(built) is Success
+    assert built == expected
+    assert expected == built
+    assert hash(built) == hash(expected)
+    assert repr(built) == repr(expected)
+    assert built.unwrap() is value
+    assert built.map(str) == expected.map(str)
+    assert pickle.loads(pickle.dumps(built)) == expected
 
 
 pytestmark = [pytest.mark.filterwarnings("error")]

@@ -12,8 +12,8 @@ import pytest
 from returns.result import Success
 
 from spine.core.errors import DatabaseConnectionError, IntegrityError
-from spine.storage.compiled import CompiledQuery, Paramstyle
-from spine.storage.connection import ParameterError
+from spine.storage.compiled import CompiledQuery, Paramstyle, SqlValue
+from spine.storage.connection import FETCH_ROWS, ParameterError
 from spine.storage.drivers.sqlite import SqliteConnection, open_sqlite
 from spine.storage.url import parse_url
 
@@ -125,3 +125,40 @@ def test_returning_rows(conn: SqliteConnection) -> None:
     conn.execute(_q("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")).unwrap()
     rows = conn.execute(_q("INSERT INTO t (v) VALUES (?) RETURNING id", "v"), {"v": "a"}).unwrap()
     assert (rows.columns, rows.rows, rows.rowcount) == (("id",), ((1,),), 1)
+
+
+def test_the_internal_fetch_rows_decides_as_execute_does(conn: SqliteConnection) -> None:
+    """``FETCH_ROWS`` (what BaseRepository's hot path calls) against ``execute``, case by case."""
+    fetch = getattr(type(conn), FETCH_ROWS)
+    conn.execute(_q("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMPTZ, n DECIMAL_TEXT)")).unwrap()
+    insert = _q("INSERT INTO t VALUES (?, ?, ?)", "id", "ts", "n")
+    select = _q("SELECT id, ts, n FROM t WHERE id = ?", "id")
+    at = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    cases: list[tuple[CompiledQuery, dict[str, SqlValue]]] = [
+        (insert, {"id": 5, "ts": at, "n": Decimal("1.10")}),
+        (insert, {"id": 1, "ts": None, "n": None}),  # duplicate key
+        (insert, {"id": 2, "ts": datetime(2024, 1, 1), "n": None}),  # naive datetime
+        (insert, {"id": 3, "ts": None, "n": 2**63}),  # out of range
+        (select, {"id": 1}),
+        (select, {"id": 9}),
+        (_q("SELECT nonsense FROM"), {}),
+        (CompiledQuery(sql="SELECT %s", dialect="postgres", paramstyle=Paramstyle.FORMAT), {}),
+    ]
+    conn.execute(insert, {"id": 1, "ts": at, "n": Decimal("1.10")}).unwrap()
+    for query, params in cases:
+        # Each runs twice from the same state: in a block that rolls back, then again.
+        with conn.transaction() as tx:
+            through_port = conn.execute(query, params)
+            tx.set_rollback_only()
+        with conn.transaction() as tx:
+            bare = fetch(conn, query, tuple(params[name] for name in query.param_names))
+            tx.set_rollback_only()
+        if isinstance(through_port, Success):
+            rows = through_port.unwrap()
+            assert bare == (list(rows.rows) if rows.columns else None), query.sql
+        else:
+            error = through_port.failure()
+            assert (type(bare), str(bare), bare.sqlstate) == (type(error), str(error), error.sqlstate)
+    assert fetch(conn, select, (1,)) == [(1, at, Decimal("1.10"))]
+    conn.close()
+    assert isinstance(fetch(conn, select, (1,)), DatabaseConnectionError)
