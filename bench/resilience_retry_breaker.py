@@ -26,10 +26,10 @@ import tenacity
 from returns.result import Failure, Result, Success
 
 from spine.core.errors import SpineError
+from spine.core.fast_ok import ok
 from spine.execution.breaker_policy import BreakerPolicy, SlidingWindowType
 from spine.execution.breaker_shell import CircuitBreaker
 from spine.execution.breaker_window import CountWindow, TimeWindow, Window, record
-from spine.execution.fast_ok import ok
 from spine.execution.retry import RetryPolicy
 from spine.execution.retry_shell import retrying
 

@@ -37,6 +37,7 @@ from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock
 from spine.core.errors import SpineError, from_exception
+from spine.core.fast_ok import ok
 from spine.core.system import SystemClock
 from spine.execution.breaker import (
     BreakerState,
@@ -55,7 +56,6 @@ from spine.execution.breaker import (
     reset,
 )
 from spine.execution.breaker_policy import BreakerPolicy, ErrorPredicate, Verdict, classify, needs_call_times
-from spine.execution.fast_ok import ok
 
 __all__ = ["CircuitBreaker", "StateListener"]
 

@@ -31,8 +31,8 @@ from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock, Sleeper
 from spine.core.errors import SpineError, from_exception
+from spine.core.fast_ok import ok
 from spine.core.system import SystemClock, SystemSleeper
-from spine.execution.fast_ok import ok
 from spine.execution.jitter import JitterMode, RandomSource
 from spine.execution.random_source import SystemRandom
 from spine.execution.retry import GiveUp, RetryAfter, RetryPolicy, RetryPredicate, next_delay

@@ -28,11 +28,11 @@ from types import UnionType
 from typing import Final, Union, get_args, get_origin
 
 import msgspec
-from returns.primitives.container import BaseContainer
 from returns.result import Failure, Result, Success
 
 from spine.core.codec import dec_hook
 from spine.core.errors import DatabaseError, NotFoundError, SpineError, ValidationError
+from spine.core.fast_ok import ok
 from spine.storage.compiled import SqlValue
 from spine.storage.connection import FETCH_ROWS, FetchRows, Rows
 from spine.storage.database import Database
@@ -205,7 +205,7 @@ class BaseRepository[T: msgspec.Struct]:
         fetch: FetchRows | None = getattr(type(conn), FETCH_ROWS, None)
         if fetch is not None and self._fetch_insert:
             done = fetch(conn, self._insert_q, tuple(values))
-            return Failure(done) if isinstance(done, DatabaseError) else _ok(item)
+            return Failure(done) if isinstance(done, DatabaseError) else ok(item)
         ran = conn.execute(self._insert_q, self._named(values))
         if not isinstance(ran, Success):
             return Failure(ran.failure())
@@ -269,7 +269,7 @@ class BaseRepository[T: msgspec.Struct]:
         if not rows:
             return _NOT_FOUND
         item = (self._row_decoder or self._decode)(rows[0])
-        return Failure(item) if isinstance(item, ValidationError) else _ok(item)
+        return Failure(item) if isinstance(item, ValidationError) else ok(item)
 
     def find(
         self,
@@ -431,23 +431,6 @@ def _misfit(table: Table, model: type) -> Callable[[Exception], ValidationError]
         return ValidationError(msg, constraint=model.__qualname__)
 
     return error
-
-
-# returns' Success(x) runs two Python __init__ frames and an object.__setattr__ call: about
-# 5,000 instructions, an eighth of a SQLite get by key. A Success's only state is the slot
-# BaseContainer._inner_value (no __dict__; Result's other slot, _trace, only Failure sets),
-# so _ok builds the same object in C: the instance, then the slot. test_repository.py pins
-# those facts and that _ok(x) behaves as Success(x), so a returns upgrade that changes them
-# fails there (returns is pinned to 0.30.x).
-_new_instance = object.__new__
-_set_inner_value = vars(BaseContainer)["_inner_value"].__set__
-
-
-def _ok[V](value: V, /) -> Result[V, SpineError]:
-    """``Success(value)``, built without running returns' Python ``__init__`` chain."""
-    ok: Success[V] = _new_instance(Success)  # pyright: ignore[reportUnknownVariableType]
-    _set_inner_value(ok, value)
-    return ok
 
 
 def _widen(error: SpineError) -> SpineError:

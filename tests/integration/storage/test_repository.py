@@ -23,12 +23,13 @@ from spine.core.errors import (
     SpineError,
     ValidationError,
 )
+from spine.core.fast_ok import ok as _ok
 from spine.core.temporal import WeekEnding
 from spine.storage.compiled import CompiledQuery
 from spine.storage.connect import connect
 from spine.storage.connection import NO_PARAMS, Connection, Params, Rows, Transaction
 from spine.storage.database import Database
-from spine.storage.repository import BaseRepository, Page, _ok
+from spine.storage.repository import BaseRepository, Page
 from spine.storage.sql import (
     BIGINT,
     BOOLEAN,

@@ -1,11 +1,13 @@
 """``ok(value)``: ``Success(value)`` built without returns' constructor chain.
 
-The shells wrap every plain return value in ``Ok``, and ``Success(value)`` goes through
-two Python ``__init__`` frames and an ``object.__setattr__`` call: on a protected call's
-success path that was the largest single cost (bench/resilience_retry_breaker.py). ``ok``
-allocates the object and stores the value through the slot descriptor instead. At import
-it checks that the result is indistinguishable from ``Success(value)``; should a later
-returns release change its layout, ``ok`` is plain ``Success`` (returns is pinned < 0.31).
+``Success(value)`` runs two Python ``__init__`` frames and an ``object.__setattr__`` call:
+on the hottest paths (a repository get, a protected call's success) that is the largest
+single cost left. A ``Success``'s only state is the slot ``BaseContainer._inner_value`` (no
+``__dict__``; ``Result``'s other slot, ``_trace``, only ``Failure`` sets), so ``ok`` allocates
+the object and stores the value through the slot descriptor. At import it checks that the
+result is indistinguishable from ``Success(value)``; should a later returns release change
+its layout, ``ok`` falls back to plain ``Success`` (returns is pinned < 0.31, and
+tests/integration/storage/test_repository.py pins the layout facts).
 
 >>> ok(3) == Success(3), type(ok(3)) is Success, ok(3).map(str)
 (True, True, <Success: 3>)
@@ -14,6 +16,7 @@ returns release change its layout, ``ok`` is plain ``Success`` (returns is pinne
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from returns.primitives.container import BaseContainer
 from returns.result import Success
@@ -43,5 +46,9 @@ def _build() -> Callable[[object], Success[object]]:
     return fast if same else Success
 
 
-ok: Callable[[object], Success[object]] = _build()
-"""``Success(value)``, faster."""
+_build_success = _build()
+
+
+def ok[V](value: V, /) -> Success[V]:
+    """``Success(value)``, faster."""
+    return cast("Success[V]", _build_success(value))
