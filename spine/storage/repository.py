@@ -215,8 +215,7 @@ class BaseRepository[T: msgspec.Struct]:
         """Insert every item in one batch, all or nothing; returns how many."""
         if not items:
             return Success(0)
-        ran = self._db.executemany(self._insert, [self._params(item) for item in items])
-        return ran.alt(_widen)
+        return self._db.executemany(self._insert, [self._params(item) for item in items])
 
     def update(self, item: T, /) -> Result[T, SpineError]:
         """Overwrite the row with ``item``'s key; ``NotFoundError`` when there is none."""
@@ -244,7 +243,7 @@ class BaseRepository[T: msgspec.Struct]:
         params = self._key_params(key)
         if isinstance(params, ValidationError):
             return Failure(params)
-        return self._db.execute(self._delete, params).map(lambda rows: rows.rowcount > 0).alt(_widen)
+        return self._db.execute(self._delete, params).map(lambda rows: rows.rowcount > 0)
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -297,7 +296,7 @@ class BaseRepository[T: msgspec.Struct]:
         except ValidationError as exc:
             return Failure(exc)
         ran = self._db.execute(statement, dict(where))
-        return ran.map(lambda rows: _count_of(rows.rows[0][0])).alt(_widen)
+        return ran.map(lambda rows: _count_of(rows.rows[0][0]))
 
     def page(
         self, limit: int, /, *, after: T | None = None, order_by: Sequence[str] = ()
@@ -430,10 +429,6 @@ def _misfit(table: Table, model: type) -> Callable[[Exception], ValidationError]
         msg = f"a row of {table.name!r} does not fit {model.__qualname__}: {exc}"
         return ValidationError(msg, constraint=model.__qualname__)
 
-    return error
-
-
-def _widen(error: SpineError) -> SpineError:
     return error
 
 
