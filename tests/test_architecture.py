@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Everything else under a layer's package must be listed as pure in the forbidden contract.
 EDGE_MODULES = frozenset(
     {
+        "spine.cache.memory",
+        "spine.cache.redis_cache",
         "spine.core.system",
         "spine.execution.breaker_shell",
         "spine.execution.executors",
@@ -24,6 +26,7 @@ EDGE_MODULES = frozenset(
         "spine.execution.random_source",
         "spine.execution.redis_limiter",
         "spine.execution.retry_shell",
+        "spine.orchestration.runner",
         "spine.storage.connect",
         "spine.storage.drivers.db2",
         "spine.storage.drivers.mysql",
