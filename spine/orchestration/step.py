@@ -13,6 +13,8 @@ branches and stages must agree on it), and its error type is covariant: a
 
 from __future__ import annotations
 
+import inspect
+import typing
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, Never, cast, final, overload
@@ -116,8 +118,42 @@ class Task(Step[In_contra, Out, Err_co]):
         return self._with(compensate=undo.graph)
 
 
-def _call_node(name: str, fn: StepFn, policy: StepPolicy) -> Graph:
-    return Graph((Node(name=name, kind=NodeKind.CALL, inputs=(INPUT,), call=fn, policy=policy),), name)
+def _call_node(name: str, fn: StepFn, policy: StepPolicy, result_type: object = object) -> Graph:
+    node = Node(
+        name=name, kind=NodeKind.CALL, inputs=(INPUT,), call=fn, policy=policy, result_type=result_type
+    )
+    return Graph((node,), name)
+
+
+def _hints(fn: object) -> dict[str, object]:
+    """The function's resolved annotations; none when they cannot be resolved."""
+    try:
+        return typing.get_type_hints(inspect.unwrap(cast("Callable[..., object]", fn)))
+    except Exception:  # noqa: BLE001 - unresolvable forward references: the type stays unknown
+        return {}
+
+
+def returned_type(fn: object, *, result: bool) -> object:
+    """The type a step function's value has (``object`` when not annotated).
+
+    Durable runners decode checkpoints into it, so a restored value has its exact type.
+
+    >>> def parse(text: str) -> Result[int, SpineError]: ...
+    >>> returned_type(parse, result=True), returned_type(len, result=False)
+    (<class 'int'>, <class 'object'>)
+    """
+    annotation = _hints(fn).get("return", object)
+    if result:
+        args = typing.get_args(annotation)
+        return args[0] if len(args) == 2 else object
+    return annotation
+
+
+def accepted_type(fn: object) -> object:
+    """The annotated type of a step function's one parameter (``object`` when there is none)."""
+    hints = _hints(fn)
+    hints.pop("return", None)
+    return next(iter(hints.values()), object)
 
 
 def _name_of(fn: object) -> str:
@@ -151,7 +187,7 @@ def step[I, O, E: SpineError](
     policy = StepPolicy(retry=retry, timeout_s=timeout_s)
 
     def make(f: Callable[[I], Result[O, E]]) -> Task[I, O, E]:
-        return Task(_call_node(name or _name_of(f), cast("StepFn", f), policy))
+        return Task(_call_node(name or _name_of(f), cast("StepFn", f), policy, returned_type(f, result=True)))
 
     return make if fn is None else make(fn)
 
@@ -166,7 +202,8 @@ def lift[I, O](fn: Callable[[I], O], /, *, name: str | None = None) -> Task[I, O
     def call(value: object) -> Result[object, SpineError]:
         return ok(cast("Callable[[object], object]", fn)(value))
 
-    return Task(_call_node(name or _name_of(fn), call, StepPolicy()))
+    call.__wrapped__ = fn  # type: ignore[attr-defined]  # so accepted_type() sees fn's annotations
+    return Task(_call_node(name or _name_of(fn), call, StepPolicy(), returned_type(fn, result=False)))
 
 
 def operation[P, R](
