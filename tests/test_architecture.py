@@ -26,6 +26,8 @@ EDGE_MODULES = frozenset(
         "spine.execution.random_source",
         "spine.execution.redis_limiter",
         "spine.execution.retry_shell",
+        "spine.flags.default",
+        "spine.flags.registry",
         "spine.orchestration.runner",
         "spine.secrets.backends.env",
         "spine.secrets.backends.file",
