@@ -1,6 +1,7 @@
 """The ``spine`` command (also ``python -m spine``).
 
-Exit codes: 0 ok, 1 the job failed, 2 usage or input error.
+Exit codes: 0 ok, 1 the job failed, 2 usage or input error (one line on stderr, naming
+what was wrong and where — never a traceback for bad input).
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from spine import __version__
-from spine.cli import demo
+from spine.cli import admin, demo, records
+from spine.cli.common import EXIT_USAGE as _EXIT_USAGE
+from spine.cli.common import CliError as _CliError
+from spine.cli.common import Command as _Command
+from spine.cli.common import Output as _Output
 
 __all__ = ["main"]
 
@@ -20,16 +25,29 @@ def _parser() -> argparse.ArgumentParser:
         prog="spine", description="Typed, functional-core data pipelines and durable workflows."
     )
     parser.add_argument("--version", action="version", version=f"spine {__version__}")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("demo", help="run the demo (a tour of spine's typed core)")
+    demo_cmd = commands.add_parser("demo", help="run the demo (the main job, on embedded SQLite)")
+    demo_cmd.set_defaults(handler=_demo)
+    admin.register(commands)
+    records.register(commands)
     return parser
+
+
+def _demo(_args: argparse.Namespace, out: _Output) -> int:
+    return demo.run_demo(out.out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo.run_demo(sys.stdout)
-    parser.print_help(sys.stderr)
-    return 2
+    args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits 2
+    try:
+        handler: _Command | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return _EXIT_USAGE
+        return handler(args, _Output(json=bool(args.json)))
+    except _CliError as exc:
+        sys.stderr.write(f"spine: error: {exc}\n")
+        return _EXIT_USAGE
