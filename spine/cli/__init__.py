@@ -49,5 +49,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _EXIT_USAGE
         return handler(args, _Output(json=bool(args.json)))
     except _CliError as exc:
-        sys.stderr.write(f"spine: error: {exc}\n")
+        sys.stderr.write("spine: error: " + " ".join(str(exc).split()) + "\n")
         return _EXIT_USAGE

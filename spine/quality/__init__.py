@@ -19,6 +19,7 @@ from spine.quality.conformity import SchemaRule, schema
 from spine.quality.gate import QualityGateError, gate
 from spine.quality.result import Measure, QualityReport, QualityResult, QualityStatus, worst
 from spine.quality.runner import QualityRecord, QualityRunner, run_checks
+from spine.quality.step import QualityRecorder, quality_gate
 from spine.quality.timeliness import FreshnessRule, freshness
 from spine.quality.validity import (
     AllowedValuesRule,
@@ -41,6 +42,7 @@ __all__ = [
     "QualityCheck",
     "QualityGateError",
     "QualityRecord",
+    "QualityRecorder",
     "QualityReport",
     "QualityResult",
     "QualityRunner",
@@ -58,6 +60,7 @@ __all__ = [
     "is_null",
     "json_safe",
     "null_rate",
+    "quality_gate",
     "row_count",
     "run_checks",
     "schema",
