@@ -22,7 +22,9 @@ def test_python_blocks_run(doc: Path) -> None:
     assert blocks or doc.name != "README.md", "README must hold a runnable quickstart"
     namespace: dict[str, object] = {"__name__": f"doc:{doc.name}"}
     for index, block in enumerate(blocks):
-        code = compile(block, f"{doc.name}[block {index}]", "exec")
+        # dont_inherit: this file's __future__ import must not leak into the docs (msgspec resolves
+        # string annotations in the defining module, which a doc block does not have).
+        code = compile(block, f"{doc.name}[block {index}]", "exec", dont_inherit=True)
         exec(code, namespace)  # running our own docs is the point
 
 
