@@ -1,6 +1,7 @@
 """Layer 4: typed steps, railway composition, workflows and their runners."""
 
 from spine.orchestration.compose import chain, chain_all, choice, conditional, parallel
+from spine.orchestration.playground import WorkflowPlayground
 from spine.orchestration.policy import OnError, StepPolicy
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
 from spine.orchestration.runner import WorkflowRunner
@@ -17,6 +18,7 @@ __all__ = [
     "SuspendedError",
     "Task",
     "Workflow",
+    "WorkflowPlayground",
     "WorkflowReport",
     "WorkflowRunner",
     "chain",
