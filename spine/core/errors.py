@@ -190,7 +190,11 @@ class SpineError(Exception):
             "cause": self._cause,
         }
         merged.update(options)
-        return type(self)._restore(self._message, self._details, merged)  # noqa: SLF001
+        copy = type(self)._restore(self._message, self._details, merged)  # noqa: SLF001
+        if copy.__cause__ is None and self.__cause__ is not None:
+            # A cause set by ``raise ... from`` (or by from_exception) is not an option: keep it.
+            copy.__cause__ = self.__cause__
+        return copy
 
     @classmethod
     def _restore(cls, message: str, details: Mapping[str, JsonValue], options: ErrorOptions) -> Self:

@@ -22,10 +22,11 @@ __all__ = ["chain", "chain_all", "choice", "conditional", "parallel", "sequence_
 def sequence_graphs(graphs: Iterable[Graph]) -> Graph:
     """One graph running ``graphs`` one after the other (each reads the previous output)."""
     taken: set[str] = set()
+    suffixes: dict[str, int] = {}
     nodes: list[Node] = []
     previous = INPUT
     for g in graphs:
-        placed = absorb(g, taken, previous)
+        placed = absorb(g, taken, previous, suffixes=suffixes)
         nodes.extend(placed.nodes)
         previous = placed.output
     if not nodes:

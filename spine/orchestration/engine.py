@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import cast, final
+from typing import Protocol, cast, final
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -41,7 +41,7 @@ from spine.orchestration.plan import Plan
 from spine.orchestration.policy import OnError
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
 
-__all__ = ["Execution", "Outcome", "Ports", "guarded"]
+__all__ = ["Execution", "InOrder", "Outcome", "Ports", "Scheduler", "guarded"]
 
 type Thunk = Callable[[], Result[object, SpineError]]
 type OperationPort = Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]
@@ -59,6 +59,45 @@ def guarded(thunk: Thunk) -> Result[object, SpineError]:
         return thunk()
     except Exception as exc:  # noqa: BLE001 - a step's exception is an outcome
         return Failure(from_exception(exc))
+
+
+class Scheduler(Protocol):
+    """Runs node executions concurrently for one run; outcomes come back as they finish."""
+
+    def submit(self, index: int, task: Callable[[], Outcome], /) -> None:
+        """Start ``task`` (the execution of node ``index``)."""
+        ...
+
+    def wait_any(self) -> list[tuple[int, Outcome]]:
+        """Block until at least one submitted task ended; every ended one, with its index."""
+        ...
+
+    def close(self) -> None:
+        """No more tasks (tasks still running finish on their own)."""
+        ...
+
+
+@final
+class InOrder:
+    """A ``Scheduler`` without threads: each task runs when its outcome is asked for."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self, limit: int = 1, /) -> None:
+        del limit
+        self._queue: list[tuple[int, Callable[[], Outcome]]] = []
+
+    def submit(self, index: int, task: Callable[[], Outcome], /) -> None:
+        """Queue ``task``."""
+        self._queue.append((index, task))
+
+    def wait_any(self) -> list[tuple[int, Outcome]]:
+        """Run the oldest queued task."""
+        index, task = self._queue.pop(0)
+        return [(index, task())]
+
+    def close(self) -> None:
+        """Nothing to stop."""
 
 
 def _run_all_in_order[T](thunks: Sequence[Callable[[], T]], limit: int) -> list[T]:
@@ -81,6 +120,7 @@ class Ports:
         "operation",
         "random",
         "run_all",
+        "scheduler",
         "sleeper",
     )
 
@@ -95,7 +135,9 @@ class Ports:
         call_with_timeout: Callable[[Thunk, float], Result[object, SpineError]] = _no_timeout,
         operation: OperationPort | None = None,
         monotonic: Callable[[], float] | None = None,
+        scheduler: Callable[[int], Scheduler] = InOrder,
     ) -> None:
+        self.scheduler = scheduler
         self.clock, self.sleeper, self.random, self.gate = clock, sleeper, random, gate
         # The step timer: the clock's own, or a faster function reading the same clock.
         self.monotonic = clock.monotonic if monotonic is None else monotonic
@@ -269,30 +311,54 @@ class Execution:
 
     # --- running --------------------------------------------------------------------
 
-    def run(self) -> WorkflowReport[object]:
-        """Run to the end (or until failed or suspended) and report."""
+    def run(self) -> WorkflowReport[object]:  # noqa: PLR0912 - one loop, its cases commented
+        """Run to the end (or until failed or suspended) and report.
+
+        A node starts as soon as its inputs are resolved: when others are still running,
+        it is handed to the scheduler (threads, in the real runners) and outcomes are
+        applied as they come back, so parallel branches of any length run side by side.
+        A lone ready node with nothing in flight runs in this thread.
+        """
         if self.plan.linear is not None and not self._restored and self._journal is None:
             return self._run_linear(self.plan.linear)
-        journal, restored, run_all = self._journal, self._restored, self.ports.run_all
-        while self.ready and not self.stopped:
-            batch = self.take_ready()
-            todo = [i for i in batch if i not in restored]
-            if len(todo) == 1:
-                outcomes: dict[int, Outcome] = {todo[0]: self.execute(todo[0])}
-            elif todo:
-                done = run_all([functools.partial(self.execute, i) for i in todo], self.limit)
-                outcomes = {i: o for i, o in zip(todo, done, strict=True) if isinstance(o, Outcome)}
-            else:
-                outcomes = {}
-            for i in batch:
-                outcome = restored.get(i) or outcomes[i]
-                if journal is not None and i not in restored:
-                    problem = journal(i, outcome)
-                    if problem is not None:
-                        self.error = problem
-                        self.failed_at = i
-                        return self.report()
-                self.apply(i, outcome)
+        journal, restored = self._journal, self._restored
+        scheduler: Scheduler | None = None
+        in_flight = 0
+        broken = False  # the journal failed: drain what is running, record nothing more
+        try:
+            while True:
+                batch = [] if self.stopped else self.take_ready()
+                for i in batch:
+                    if i in restored:
+                        self.apply(i, restored[i])
+                todo = [i for i in batch if i not in restored]
+                if not todo and not in_flight:
+                    if self.ready and not self.stopped:
+                        continue  # restored nodes made others ready
+                    break
+                if len(todo) == 1 and not in_flight:
+                    finished = [(todo[0], self.execute(todo[0]))]
+                else:
+                    if scheduler is None:
+                        scheduler = self.ports.scheduler(self.limit)
+                    for i in todo:
+                        scheduler.submit(i, functools.partial(self.execute, i))
+                    in_flight += len(todo)
+                    finished = scheduler.wait_any()
+                    in_flight -= len(finished)
+                for i, outcome in sorted(finished, key=lambda pair: pair[0]):
+                    if broken:
+                        continue
+                    if journal is not None:
+                        problem = journal(i, outcome)
+                        if problem is not None:
+                            self.error, self.failed_at, broken = problem, i, True
+                            self.ready = []
+                            continue
+                    self.apply(i, outcome)
+        finally:
+            if scheduler is not None:
+                scheduler.close()
         return self.report()
 
     def report(self) -> WorkflowReport[object]:

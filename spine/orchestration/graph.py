@@ -103,7 +103,7 @@ class Node(msgspec.Struct, frozen=True, kw_only=True):
     operation: str | None = None
     """OPERATION: the registered handler's name."""
     result_type: object = object
-    """OPERATION: the type the handler's JSON result is decoded into."""
+    """The type of the value (operation results and checkpoints are decoded into it)."""
     branches: tuple[Branch, ...] = ()
     default: str | None = None
     """CHOICE: the target when no branch predicate holds."""
@@ -142,20 +142,26 @@ class Graph(msgspec.Struct, frozen=True):
         raise KeyError(name)
 
 
-def _fresh(name: str, taken: set[str]) -> str:
+def _fresh(name: str, taken: set[str], suffixes: dict[str, int]) -> str:
     if name not in taken:
         return name
-    n = 2
+    # ``taken`` only grows, so every suffix below the remembered one is still taken: chaining
+    # one step n times costs O(n), not O(n**2).
+    n = suffixes.get(name, 2)
     while f"{name}_{n}" in taken:
         n += 1
+    suffixes[name] = n + 1
     return f"{name}_{n}"
 
 
-def absorb(graph: Graph, taken: set[str], input_ref: str = INPUT) -> Graph:
+def absorb(
+    graph: Graph, taken: set[str], input_ref: str = INPUT, *, suffixes: dict[str, int] | None = None
+) -> Graph:
     """``graph`` with names clashing with ``taken`` renamed and every reference rewritten.
 
     ``INPUT`` references become ``input_ref`` (how a fragment is wired after another).
-    The new names are added to ``taken``.
+    The new names are added to ``taken``. A caller absorbing many fragments into one
+    ``taken`` passes the same ``suffixes`` each time (the next suffix to try, per name).
 
     >>> a = Graph((Node(name="inc", kind=NodeKind.PASS, inputs=(INPUT,)),), output="inc")
     >>> taken = {"inc"}
@@ -164,8 +170,9 @@ def absorb(graph: Graph, taken: set[str], input_ref: str = INPUT) -> Graph:
     ('inc_2', ('inc',), ['inc', 'inc_2'])
     """
     mapping: dict[str, str] = {}
+    hints = {} if suffixes is None else suffixes
     for node in graph.nodes:
-        new = _fresh(node.name, taken)
+        new = _fresh(node.name, taken, hints)
         taken.add(new)
         mapping[node.name] = new
     return rename(graph, mapping, input_ref)
@@ -290,7 +297,30 @@ def _toposort(
             if pending[user] == 0:
                 heapq.heappush(ready, user)
     if len(order) < len(listed):
-        stuck = sorted(n.name for k, n in enumerate(listed) if pending[k] > 0)
-        problems.append(f"steps {where}{stuck} form a cycle")
+        problems.append(_cycle_problem(listed, pending, where))
         return tuple(listed)
     return tuple(order)
+
+
+def _cycle_problem(listed: list[Node], pending: list[int], where: str) -> str:
+    """Name the steps on a cycle apart from those that are only downstream of one."""
+    stuck = {k for k, count in enumerate(pending) if count > 0}
+    index = {listed[k].name: k for k in stuck}
+    readers = dict.fromkeys(stuck, 0)
+    for k in stuck:
+        for j in {index[i] for i in listed[k].inputs if i in index}:
+            readers[j] += 1
+    # Peel off, readers first, the stuck steps that no other stuck step reads from.
+    leaves = [k for k, count in readers.items() if count == 0]
+    downstream: set[int] = set()
+    while leaves:
+        k = leaves.pop()
+        downstream.add(k)
+        for j in {index[i] for i in listed[k].inputs if i in index}:
+            readers[j] -= 1
+            if readers[j] == 0:
+                leaves.append(j)
+    cycle = sorted(listed[k].name for k in stuck - downstream)
+    after = sorted(listed[k].name for k in downstream)
+    tail = f" (and {where}{after} depend on it)" if after else ""
+    return f"steps {where}{cycle} form a cycle{tail}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import cast, final
 
@@ -26,8 +26,9 @@ from spine.execution.executor import Executor
 from spine.execution.executors import InlineExecutor
 from spine.execution.random_source import SystemRandom
 from spine.execution.registry import HandlerRegistry
-from spine.execution.runner import Attempt, Outcome
-from spine.orchestration.engine import Execution, Ports, Thunk, guarded
+from spine.execution.runner import Attempt
+from spine.execution.runner import Outcome as AttemptOutcome
+from spine.orchestration.engine import Execution, Outcome, Ports, Thunk, guarded
 from spine.orchestration.report import WorkflowReport
 from spine.orchestration.workflow import Workflow
 
@@ -43,15 +44,50 @@ def run_all_threads(thunks: Sequence[Callable[[], object]], limit: int) -> list[
         return [f.result() for f in futures]
 
 
+@final
+class ThreadScheduler:
+    """The engine's ``Scheduler`` over a thread pool of at most ``limit`` threads (one run's)."""
+
+    __slots__ = ("_futures", "_pool")
+
+    def __init__(self, limit: int, /) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max(1, limit), thread_name_prefix="spine-step")
+        self._futures: dict[Future[Outcome], int] = {}
+
+    def submit(self, index: int, task: Callable[[], Outcome], /) -> None:
+        """Start ``task`` in a pool thread."""
+        self._futures[self._pool.submit(task)] = index
+
+    def wait_any(self) -> list[tuple[int, Outcome]]:
+        """Every task that has ended, once at least one has (a task's exception is raised here)."""
+        done, _ = wait(self._futures, return_when=FIRST_COMPLETED)
+        return [(self._futures.pop(f), f.result()) for f in done]
+
+    def close(self) -> None:
+        """Let the threads go once their tasks end."""
+        self._pool.shutdown(wait=False)
+
+
 def call_with_timeout(thunk: Thunk, timeout_s: float) -> Result[object, SpineError]:
     """``thunk()`` in a helper thread; ``OperationTimeoutError`` if it has not ended in time.
 
-    A late thread cannot be stopped (Python has no way to): its result is dropped.
+    A late thread cannot be stopped (Python has no way to): its result is dropped. A
+    ``BaseException`` the thunk raises in time is raised again here, as without a timeout.
     """
     box: list[Result[object, SpineError]] = []
-    worker = threading.Thread(target=lambda: box.append(guarded(thunk)), daemon=True, name="spine-timeout")
+    escaped: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            box.append(guarded(thunk))
+        except BaseException as exc:  # noqa: BLE001 - carried over to the caller's thread
+            escaped.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True, name="spine-timeout")
     worker.start()
     worker.join(timeout_s)
+    if escaped:
+        raise escaped[0]
     if box:
         return box[0]
     return Failure(
@@ -64,10 +100,10 @@ def _operation_port(
 ) -> Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]:
     def run(name: str, params: dict[str, object], timeout_s: float | None) -> Result[bytes, SpineError]:
         attempt = Attempt(run_id="workflow", attempt=1, name=name, params=params, timeout_s=timeout_s)
-        box: list[Outcome] = []
+        box: list[AttemptOutcome] = []
         finished = threading.Event()
 
-        def done(outcome: Outcome) -> None:
+        def done(outcome: AttemptOutcome) -> None:
             box.append(outcome)
             finished.set()
 
@@ -107,6 +143,7 @@ def build_ports(
         gate=gate or sleep_until,
         run_all=run_all_threads,
         call_with_timeout=call_with_timeout,
+        scheduler=ThreadScheduler,
         operation=None if executor is None else _operation_port(executor),
     )
 

@@ -33,7 +33,11 @@ class Workflow(Fragment, Generic[In_contra, Out, Err_co]):
 
     def __init__(self, name: str, graph: Graph, /, *, _validated: bool = False) -> None:
         if not _validated:
-            graph = validate(graph, workflow=name).unwrap()
+            checked = validate(graph, workflow=name)
+            if not isinstance(checked, Success):
+                # A step built by the typed combinators cannot be malformed: this is a bug.
+                raise checked.failure()
+            graph = checked.unwrap()
         super().__init__(graph)
         self.name = name
         self._plan: Plan | None = None
