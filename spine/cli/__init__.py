@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from spine import __version__
-from spine.cli import admin, demo, playground, records
+from spine.cli import admin, demo, playground, records, templates
 from spine.cli.common import EXIT_USAGE as _EXIT_USAGE
 from spine.cli.common import CliError as _CliError
 from spine.cli.common import Command as _Command
@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     admin.register(commands)
     records.register(commands)
     playground.register(commands)
+    templates.register(commands)
     return parser
 
 
