@@ -36,6 +36,7 @@ EDGE_MODULES = frozenset(
         "spine.orchestration.templates.model",
         "spine.orchestration.templates.schema",
         "spine.orchestration.templates.source",
+        "spine.orchestration.tracked",
         "spine.secrets.backends.env",
         "spine.secrets.backends.file",
         "spine.secrets.backends.vault",

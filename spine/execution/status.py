@@ -5,8 +5,9 @@ r"""The run status state machine: every status change in spine goes through :fun
 # PENDING -> QUEUED -> RUNNING -> COMPLETED
 #                        |-> FAILED -> RETRYING -> QUEUED -> ...
 #                        |        \-> DEAD_LETTERED
+#                        |-> WAITING -> RUNNING   (a durable timer: the run sleeps in the table)
 #                        \-> CANCELLED
-# PENDING, QUEUED, RUNNING and RETRYING may also go to CANCELLED. COMPLETED, CANCELLED and
+# PENDING, QUEUED, RUNNING, WAITING and RETRYING may also go to CANCELLED. COMPLETED, CANCELLED and
 # DEAD_LETTERED are final: a dead letter is replayed as a *new* run linked to the old one.
 # The table below is the whole truth; anything not in it is a ``ConflictError`` value.
 """
@@ -29,6 +30,8 @@ class RunStatus(StrEnum):
     PENDING = "pending"
     QUEUED = "queued"
     RUNNING = "running"
+    WAITING = "waiting"
+    """Suspended at a durable timer until its ``wake_at`` (workflow runs)."""
     COMPLETED = "completed"
     FAILED = "failed"
     RETRYING = "retrying"
@@ -40,7 +43,8 @@ _S = RunStatus
 _NEXT: Final[dict[RunStatus, frozenset[RunStatus]]] = {
     _S.PENDING: frozenset({_S.QUEUED, _S.CANCELLED}),
     _S.QUEUED: frozenset({_S.RUNNING, _S.CANCELLED}),
-    _S.RUNNING: frozenset({_S.COMPLETED, _S.FAILED, _S.CANCELLED}),
+    _S.RUNNING: frozenset({_S.COMPLETED, _S.FAILED, _S.WAITING, _S.CANCELLED}),
+    _S.WAITING: frozenset({_S.RUNNING, _S.CANCELLED}),
     _S.FAILED: frozenset({_S.RETRYING, _S.DEAD_LETTERED}),
     _S.RETRYING: frozenset({_S.QUEUED, _S.CANCELLED}),
     _S.COMPLETED: frozenset(),

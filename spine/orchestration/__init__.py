@@ -6,9 +6,11 @@ from spine.orchestration.policy import OnError, StepPolicy
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
 from spine.orchestration.runner import WorkflowRunner
 from spine.orchestration.step import Step, Task, lift, map_each, operation, step, wait
+from spine.orchestration.tracked import DurableWorkflow, TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow, merge_workflows, workflow
 
 __all__ = [
+    "DurableWorkflow",
     "OnError",
     "RunState",
     "Step",
@@ -17,6 +19,7 @@ __all__ = [
     "StepStatus",
     "SuspendedError",
     "Task",
+    "TrackedWorkflowRunner",
     "Workflow",
     "WorkflowPlayground",
     "WorkflowReport",

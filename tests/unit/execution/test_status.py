@@ -56,3 +56,11 @@ def test_the_documented_retry_loop_exists() -> None:
     for current, target in pairwise(path):
         assert transition(current, target).unwrap() == target
     assert transition(RunStatus.COMPLETED, RunStatus.FAILED).failure().context["from"] == "completed"
+
+
+def test_a_durable_timer_suspends_and_resumes_a_running_run() -> None:
+    path = [RunStatus.RUNNING, RunStatus.WAITING, RunStatus.RUNNING, RunStatus.COMPLETED]
+    for current, target in pairwise(path):
+        assert transition(current, target).unwrap() == target
+    assert transition(RunStatus.WAITING, RunStatus.CANCELLED).unwrap() is RunStatus.CANCELLED
+    assert isinstance(transition(RunStatus.WAITING, RunStatus.COMPLETED).failure(), ConflictError)

@@ -1,0 +1,1 @@
+"""The TrackedWorkflowRunner on live SQLite, PostgreSQL and MariaDB."""

@@ -1,0 +1,1 @@
+"""Crash and recovery tests: real processes killed at random points."""

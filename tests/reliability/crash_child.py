@@ -1,0 +1,66 @@
+"""The crash test's child process: run (or, after a crash, resume) the 200-step tracked workflow.
+
+``python -m tests.reliability.crash_child DB_PATH KEY PAUSE_S`` prints ``ready`` once it is
+about to run, then ``done RESULT`` when the run completed. The parent kills it in between.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Final, Never
+
+from spine.core.errors import SpineError
+from spine.orchestration import Task, chain_all, lift, workflow
+from spine.orchestration.tracked import TrackedWorkflowRunner
+from spine.orchestration.workflow import Workflow
+from spine.storage.connect import connect
+from spine.storage.database import Database
+
+STEPS: Final = 200
+SEED: Final = 7
+OWNER: Final = "crash-test"
+"""Every child and the parent work under one owner: a restarted worker takes its run back."""
+_MOD: Final = 1_000_003
+
+
+def mix(k: int, x: int) -> int:
+    """Step ``k``: order-sensitive, so a skipped or repeated step changes the result."""
+    return (x * 31 + k) % _MOD
+
+
+def _stage(k: int, pause_s: float) -> Task[int, int, Never]:
+    def run(x: int) -> int:
+        if pause_s:
+            time.sleep(pause_s)
+        return mix(k, x)
+
+    return lift(run, name=f"s{k:03d}")
+
+
+def build(pause_s: float = 0.0) -> Workflow[int, int, SpineError]:
+    """The 200-step workflow (``pause_s`` per step makes kills land mid-run)."""
+    return workflow("crash", chain_all([_stage(k, pause_s) for k in range(STEPS)]))
+
+
+def expected() -> int:
+    """The result of an uninterrupted run, computed without any runner."""
+    x = SEED
+    for k in range(STEPS):
+        x = mix(k, x)
+    return x
+
+
+def main(argv: list[str]) -> int:
+    db_path, key, pause = argv
+    db = Database(connect(f"sqlite:///{db_path}").unwrap())
+    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
+    flow = build(float(pause))
+    print("ready", flush=True)
+    report = runner.run(flow, SEED, key=key)
+    print("done", report.result.unwrap(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,109 @@
+"""SIGKILL a process running a 200-step tracked workflow at random points, then resume it.
+
+After every trial: the result equals an uninterrupted run, every step has exactly one
+checkpoint, every step has exactly one ``step_completed`` ledger event, no other step event
+exists, and the run's hash chain verifies.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
+from spine.execution.ledger import ExecutionLedger
+from spine.execution.status import RunStatus
+from spine.orchestration.report import StepStatus
+from spine.orchestration.tracked import TrackedWorkflowRunner
+from spine.storage.connect import connect
+from spine.storage.database import Database
+from spine.storage.migrations import migrate
+from tests.reliability.crash_child import OWNER, SEED, STEPS, build, expected
+
+TRIALS: Final = 20
+PAUSE_S: Final = 0.0002
+ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.crash_child", str(db_path), key, str(PAUSE_S)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def _uninterrupted(db_path: Path) -> tuple[int, float]:
+    """Run a whole child: its result, and how long the run took."""
+    proc = _child(db_path, "uninterrupted")
+    started = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert proc.returncode == 0
+    return int(out.split()[-1]), took
+
+
+def _done_steps(runner: TrackedWorkflowRunner, key: str) -> int:
+    """How many steps the run stored under ``key`` had checkpointed (0: it never started)."""
+    runs = [r for r in runner.runs(limit=1000).unwrap() if r.idempotency_key == key]
+    return len(runner.steps(runs[0].run_id).unwrap()) if runs else 0
+
+
+@pytest.mark.slow
+def test_runs_killed_at_random_points_resume_to_the_uninterrupted_result(tmp_path: Path) -> None:
+    db_path = tmp_path / "crash.db"
+    db = Database(connect(f"sqlite:///{db_path}").unwrap())
+    migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="crash-test").unwrap()
+    clean, took = _uninterrupted(db_path)
+    assert clean == expected()
+    rng = random.Random(20250103)
+    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
+    ledger = ExecutionLedger(db, ids=SystemIdSource(), clock=SystemClock())
+    flow = build()
+    killed_mid_run = 0
+    progress: list[int] = []
+    for trial in range(TRIALS):
+        key = f"trial-{trial}"
+        for _ in range(2 if trial % 4 == 3 else 1):  # some runs crash again while resumed
+            proc = _child(db_path, key)
+            time.sleep(rng.uniform(0, took))
+            proc.kill()
+            proc.wait(timeout=30)
+            assert proc.stdout is not None
+            proc.stdout.close()
+            killed_mid_run += proc.returncode != 0
+        progress.append(_done_steps(runner, key))
+        report = runner.run(flow, SEED, key=key)
+        assert report.result.unwrap() == clean, f"trial {trial}"
+        run_id = report.run_id
+        assert run_id is not None
+        assert runner.get(run_id).unwrap().status is RunStatus.COMPLETED
+        checkpoints = runner.steps(run_id).unwrap()
+        names = Counter(c.step_name for c in checkpoints)
+        assert len(checkpoints) == STEPS == len(names), f"trial {trial}"
+        assert set(names.values()) == {1}
+        assert {c.status for c in checkpoints} == {StepStatus.COMPLETED}
+        events = ledger.events(run_id).unwrap()
+        assert len({e.seq for e in events}) == len(events)
+        step_events = Counter(
+            (e.event_type, e.payload["step"]) for e in events if e.event_type.startswith("step_")
+        )
+        assert set(step_events.values()) == {1}, f"trial {trial}: a step event was written twice"
+        assert {t for t, _ in step_events} == {"step_completed"}
+        assert len(step_events) == STEPS
+        assert ledger.verify(run_id).unwrap().ok
+    assert killed_mid_run >= TRIALS // 2, "the kills should mostly land while a run is going on"
+    assert sum(0 < n < STEPS for n in progress) >= TRIALS // 4, f"steps done at the kills: {progress}"
+    assert ledger.verify().unwrap().ok
+    db.close()

@@ -1,0 +1,1 @@
+"""Unit tests of the durable runner's pure parts: the checkpoint codec, rows and events, leases."""
