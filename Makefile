@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml .python-version
 
 install: $(STAMP) ## Create .venv with the pinned Python and install spine with every extra
 
-demo: $(STAMP) ## Run the demo (today a tour of the typed core; the SQLite pipeline as layers land)
+demo: $(STAMP) ## Run the main job: a durable weekly market pipeline on embedded SQLite
 	$(BIN)/python -m spine demo
 
 fmt: $(STAMP) ## Format and autofix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import runpy
 import subprocess
@@ -36,13 +37,25 @@ def test_examples_run(example: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().out.strip(), f"{example.name} printed nothing"
 
 
-def test_demo_command_runs() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "spine", "demo"], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    assert "rejected 2" in done.stdout
-    assert "none deleted" in done.stdout
+def test_demo_command_runs(tmp_path: Path) -> None:
+    env = {**os.environ, "SPINE_DEMO_DIR": str(tmp_path)}
+    for _ in range(2):  # re-running it is safe
+        done = subprocess.run(
+            [sys.executable, "-m", "spine", "demo"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        out = done.stdout
+        assert "week 2025-01-24: FAILED at step 'quality'" in out
+        assert "SIGKILLed after" in out
+        assert "restored ['ingest', 'quality']" in out or "restored ['ingest', 'quality', 'bars']" in out
+        assert "letter and anomaly resolved" in out
+        assert "market_weekly: 32 rows" in out
+        assert "verified, nothing altered" in out
 
 
 def test_bare_command_is_a_usage_error() -> None:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from spine import __version__
-from spine.cli import admin, demo, playground, records, templates
+from spine.cli import admin, demo, playground, records, templates, workflows
 from spine.cli.common import EXIT_USAGE as _EXIT_USAGE
 from spine.cli.common import CliError as _CliError
 from spine.cli.common import Command as _Command
@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="run the demo (the main job, on embedded SQLite)")
     demo_cmd.set_defaults(handler=_demo)
     admin.register(commands)
-    records.register(commands)
+    runs, dlq = records.register(commands)
+    workflows.register(commands, runs=runs, dlq=dlq)
     playground.register(commands)
     templates.register(commands)
     return parser

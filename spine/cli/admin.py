@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from spine.cli.common import EXIT_FAILED, EXIT_OK, CliError, Output, open_database, unwrap
+from spine.cli.common import EXIT_FAILED, EXIT_OK, CliError, Output, Subcommands, open_database, unwrap
 from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
 from spine.execution.ledger import ExecutionLedger
 from spine.storage.migrations import migrate
@@ -17,7 +17,7 @@ from spine.storage.sql.errors import UnsupportedSqlError
 __all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     """Add this module's commands."""
     sql = commands.add_parser("sql", help="portable SQL tools").add_subparsers(
         dest="sql_command", metavar="ACTION"

@@ -31,7 +31,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "CliError",
+    "Command",
     "Output",
+    "Subcommands",
     "database_url",
     "open_database",
     "unwrap",
@@ -144,3 +146,5 @@ def _cell(value: object) -> str:
 
 
 type Command = Callable[[argparse.Namespace, Output], int]
+type Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]  # noqa: SLF001 - argparse names it so
+"""Where ``register`` functions add their commands."""

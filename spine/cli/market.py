@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Protocol, final
@@ -19,7 +19,7 @@ from returns.result import Failure, Result, Success
 
 from spine.core.errors import SpineError, ValidationError
 from spine.core.temporal import WeekEnding
-from spine.orchestration import Step, Task, Workflow, chain, step, workflow
+from spine.orchestration import Step, Workflow, chain, step, workflow
 from spine.quality import QualityRecorder, null_rate, quality_gate, row_count, unique, value_range
 from spine.quality.check import Dataset
 from spine.storage.repository import BaseRepository
@@ -201,11 +201,18 @@ def market_workflow(
     store: BaseRepository[WeeklyStat],
     *,
     recorder: QualityRecorder | None = None,
+    pause: Callable[[], None] | None = None,
 ) -> Workflow[WeekRequest, int, SpineError]:
-    """Ingest → quality gate → bars → weekly statistics → upsert; the output is the row count."""
+    """Ingest → quality gate → bars → weekly statistics → upsert; the output is the row count.
+
+    ``pause`` runs at the start of this module's own steps (the demo slows a worker with it
+    so that it can be killed mid-run).
+    """
+    wait = pause or (lambda: None)
 
     @step(name="ingest")
     def ingest(request: WeekRequest) -> Result[Dataset, SpineError]:
+        wait()
         rows = source.rows(WeekEnding.from_any_date(request.week))
         if isinstance(rows, Success):
             return Success(list(rows.unwrap()))
@@ -213,10 +220,12 @@ def market_workflow(
 
     @step(name="stats")
     def stats(bars: tuple[Bar, ...]) -> Result[tuple[WeeklyStat, ...], SpineError]:
+        wait()
         return Success(summarize(bars))
 
     @step(name="store")
     def upsert(rows: tuple[WeeklyStat, ...]) -> Result[int, SpineError]:
+        wait()
         for row in rows:
             done = store.upsert(row)
             if isinstance(done, Failure):
@@ -239,6 +248,11 @@ def market_workflow(
         domain="market",
         partition_key=week_of,
     )
-    bars: Task[Dataset, tuple[Bar, ...], ValidationError] = step(name="bars")(to_bars)
+
+    @step(name="bars")
+    def bars(rows: Dataset) -> Result[tuple[Bar, ...], ValidationError]:
+        wait()
+        return to_bars(rows)
+
     flow: Step[WeekRequest, int, SpineError] = chain(ingest, gate, bars, stats, upsert)
     return workflow("market_weekly", flow)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from returns.result import Success
 
-from spine.cli.common import EXIT_OK, Output
+from spine.cli.common import EXIT_OK, Output, Subcommands
 from spine.cli.loading import decode_input, load_workflow
 from spine.orchestration.engine import Outcome
 from spine.orchestration.playground import WorkflowPlayground
@@ -32,7 +32,7 @@ HELP = """commands:
   q, quit            leave"""
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     """Add ``spine playground``."""
     play = commands.add_parser("playground", help="step through a workflow (a debugger REPL)")
     play.add_argument("workflow", metavar="MODULE:WORKFLOW")

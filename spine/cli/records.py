@@ -6,7 +6,7 @@ import argparse
 
 from returns.result import Failure
 
-from spine.cli.common import EXIT_OK, CliError, Output, open_database, unwrap
+from spine.cli.common import EXIT_OK, CliError, Output, Subcommands, open_database, unwrap
 from spine.core.system import SystemClock, SystemIdSource
 from spine.execution.dlq import DeadLetterStatus, DLQManager
 from spine.execution.runs import RunRecord
@@ -17,8 +17,10 @@ from spine.storage.tables import RUNS
 __all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this module's commands."""
+def register(
+    commands: Subcommands,
+) -> tuple[Subcommands, Subcommands]:
+    """Add this module's commands; the ``runs`` and ``dlq`` groups, for more actions."""
     runs = commands.add_parser("runs", help="runs of tasks and workflows").add_subparsers(
         dest="runs_command", metavar="ACTION"
     )
@@ -41,6 +43,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ds.add_argument("dead_letter_id")
     ds.add_argument("--db", metavar="URL")
     ds.set_defaults(handler=_dlq_show)
+    return runs, dlq
 
 
 def _runs_list(args: argparse.Namespace, out: Output) -> int:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from returns.result import Failure
 
-from spine.cli.common import EXIT_OK, CliError, Output
+from spine.cli.common import EXIT_OK, CliError, Output, Subcommands
 from spine.execution.registry import HandlerRegistry
 from spine.orchestration.templates import TemplateRegistry, load_template, parse_template, template_schema
 
 __all__ = ["register"]
 
 
-def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(commands: Subcommands) -> None:
     """Add ``spine template``."""
     template = commands.add_parser("template", help="workflow templates (YAML/JSON)").add_subparsers(
         dest="template_command", metavar="ACTION"
