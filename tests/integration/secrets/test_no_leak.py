@@ -39,11 +39,12 @@ from spine.execution.registry import HandlerRegistry
 from spine.execution.retry import RetryPolicy
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
+from spine.orchestration import TrackedWorkflowRunner, chain, lift, operation, workflow
 from spine.secrets import EnvSecrets, FileSecrets, Secret, SecretsResolver, VaultSecrets
 from spine.storage.compiled import CompiledQuery
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
-from spine.storage.tables import DEAD_LETTERS, LEDGER_EVENTS, RUNS
+from spine.storage.tables import CHECKPOINTS, DEAD_LETTERS, LEDGER_EVENTS, RUNS
 from spine.testing import FakeClock, FakeSleeper, ScriptedRandom, SequentialIdSource
 from tests.fakes.vault_server import FakeVault
 from tests.integration.storage.isolated import isolated
@@ -130,9 +131,9 @@ def _registry(
     return registry
 
 
-def _all_rows(db: Database) -> list[str]:
+def _all_rows(db: Database, *, workflow: bool = False) -> list[str]:
     texts: list[str] = []
-    for table in (RUNS, LEDGER_EVENTS, DEAD_LETTERS):
+    for table in (RUNS, LEDGER_EVENTS, DEAD_LETTERS, *((CHECKPOINTS,) if workflow else ())):
         query = CompiledQuery(
             sql=f"SELECT * FROM {table.name}", dialect=db.dialect.name, paramstyle=db.dialect.paramstyle
         )
@@ -211,6 +212,77 @@ def run_failing(
     )
 
 
+def run_failing_workflow(
+    db: Database, resolver: SecretsResolver, password_ref: str, planted: str, mode: Mode
+) -> Aftermath:
+    """The same failing work as an operation step of a durable workflow; gather its traces.
+
+    Checkpoints, the step's error record, ledger events and the dead letter are searched too.
+    """
+    clock = FakeClock()
+    migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="leak-test").unwrap()
+    seen: list[bool] = []
+    raised: list[BaseException] = []
+    registry = _registry(resolver, _digest(planted), seen, raised)
+    ids = SequentialIdSource()
+    dlq = DLQManager(db, ids=ids, clock=clock)
+    runner = TrackedWorkflowRunner(
+        db,
+        owner="leak-test",
+        clock=clock,
+        sleeper=FakeSleeper(clock),
+        ids=ids,
+        random=lambda: 0.5,
+        registry=registry,
+        dead_letters=dlq,
+    )
+    login = operation("login", params=Login, result=str)
+    if mode == "retried_then_dead":
+        login = login.retry(RetryPolicy(max_attempts=2, base_s=0.01, jitter=JitterMode.NONE))
+    flow = workflow("login_flow", chain(lift(_same, name="prepare"), login))
+    report = runner.run(flow, Login(user="svc", password_ref=password_ref, mode=mode))
+    assert report.run_id is not None
+    run = runner.get(report.run_id).unwrap()
+    assert run.error is not None
+    error = from_record(run.error)
+    steps = runner.steps(report.run_id).unwrap()
+    events = ExecutionLedger(db, ids=ids, clock=clock).events(report.run_id).unwrap()
+    letters = dlq.list(status=None).unwrap()
+    texts = [
+        repr(report),
+        repr(report.result),
+        repr(report.steps),
+        repr(run),
+        encode_json(run).decode(),
+        repr(steps),
+        encode_json(steps).decode(),
+        repr(letters),
+        encode_json(letters).decode(),
+        repr(events),
+        encode_json(events).decode(),
+        str(error),
+        repr(error),
+        *_exception_texts(error),
+        *_all_rows(db, workflow=True),
+    ]
+    for exc in raised:
+        texts += _exception_texts(exc)
+    return Aftermath(
+        run_id=report.run_id,
+        status=run.status,
+        raised=tuple(raised),
+        handler_had_the_value=bool(seen) and all(seen),
+        texts=tuple(texts),
+    )
+
+
+def _same(login: Login) -> Login:
+    return login
+
+
+RUNNERS = {"task": run_failing, "workflow": run_failing_workflow}
+
+
 # --- where the secret is planted -----------------------------------------------------------
 
 type Plant = Callable[[str], tuple[SecretsResolver, str]]
@@ -258,18 +330,20 @@ def _leaks(value: str, aftermath: Aftermath, caplog: pytest.LogCaptureFixture, p
     return [text[:300] for text in (*aftermath.texts, *logged) if value in text]
 
 
+@pytest.mark.parametrize("how", sorted(RUNNERS))
 @pytest.mark.parametrize("mode", MODES)
-def test_a_failed_run_leaves_no_trace_of_the_secret(
+def test_a_failed_run_leaves_no_trace_of_the_secret(  # noqa: PLR0917 - pytest passes fixtures by name
     plant: Plant,
     db: Database,
     mode: Mode,
+    how: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     value = _canary()
     resolver, ref = plant(value)
     caplog.set_level(logging.DEBUG)
-    aftermath = run_failing(db, resolver, ref, value, mode)
+    aftermath = RUNNERS[how](db, resolver, ref, value, mode)
     printed = "".join(capsys.readouterr())
 
     assert aftermath.handler_had_the_value  # the work really resolved and used the secret
@@ -279,14 +353,15 @@ def test_a_failed_run_leaves_no_trace_of_the_secret(
     assert ref in "".join(aftermath.texts)  # the reference, unlike the value, may be shown
 
 
+@pytest.mark.parametrize("how", sorted(RUNNERS))
 def test_the_search_finds_a_value_that_does_leak(
-    plant: Plant, db: Database, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    plant: Plant, db: Database, how: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The control: a handler that puts ``reveal()`` in its error is caught by the same search."""
     value = _canary()
     resolver, ref = plant(value)
     caplog.set_level(logging.DEBUG)
-    aftermath = run_failing(db, resolver, ref, value, "leaks")
+    aftermath = RUNNERS[how](db, resolver, ref, value, "leaks")
     leaks = _leaks(value, aftermath, caplog, "".join(capsys.readouterr()))
     assert aftermath.raised
     assert len(leaks) >= 5  # the error record, the dead letter, the ledger event, the rows...
