@@ -11,14 +11,17 @@ import argparse
 import os
 import socket
 import time
+from collections.abc import Callable
 
-from returns.result import Failure, Success
+from returns.result import Failure, Result, Success
 
 from spine.cli.common import EXIT_FAILED, EXIT_OK, CliError, Output, Subcommands, open_database, unwrap
 from spine.cli.loading import decode_input, load_workflow
+from spine.cli.progress import Reader, watch
 from spine.core.errors import ErrorRecord, SpineError
 from spine.core.system import SystemClock, SystemIdSource
 from spine.execution.dlq import DLQManager
+from spine.orchestration.checkpoints import Checkpoint
 from spine.orchestration.report import RunState, WorkflowReport
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
@@ -122,12 +125,29 @@ def _run(args: argparse.Namespace, out: Output) -> int:
     flow: Workflow[object, object, SpineError] = load_workflow(args.workflow)
     value = decode_input(flow, args.input)
     db = open_database(args)
+    key = args.key or f"cli:{SystemIdSource().new_id()}"
     try:
         started = time.perf_counter()
-        report = _runner(db, []).run(flow, value, key=args.key)
+        with watch(flow.step_names, lambda: _reader(args, key), enabled=False if out.json else None):
+            report = _runner(db, []).run(flow, value, key=key)
         return _show(out, report, time.perf_counter() - started)
     finally:
         db.close()
+
+
+def _reader(args: argparse.Namespace, key: str) -> tuple[Reader, Callable[[], None]]:
+    """Reads the checkpoints of the run under ``key`` (none until it has started)."""
+    db = open_database(args, migrated=False)
+    runner = TrackedWorkflowRunner(db, owner="cli-progress")
+
+    def read() -> Result[tuple[Checkpoint, ...], SpineError] | None:
+        found = runner.runs(limit=1000)
+        if not isinstance(found, Success):
+            return Failure(found.failure())
+        run = next((r for r in found.unwrap() if r.idempotency_key == key), None)
+        return None if run is None else runner.steps(run.run_id)
+
+    return read, db.close
 
 
 def _resume(args: argparse.Namespace, out: Output) -> int:
