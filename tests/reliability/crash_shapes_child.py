@@ -1,0 +1,105 @@
+"""The child of the map/parallel crash test: run or resume a tracked workflow with fan-out.
+
+``python -m tests.reliability.crash_shapes_child DB_PATH KEY PAUSE_S`` prints ``ready``,
+then ``done RESULT``. Shape: 10 steps, two parallel branches (12 and 7 steps), a join, a
+map over 16 items (4 at a time, each item 3 steps), a sum, and 10 more steps.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Final, Never
+
+from spine.core.errors import SpineError
+from spine.orchestration import Step, Task, chain, chain_all, lift, map_each, parallel, workflow
+from spine.orchestration.tracked import TrackedWorkflowRunner
+from spine.orchestration.workflow import Workflow
+from spine.storage.connect import connect
+from spine.storage.database import Database
+
+SEED: Final = 11
+ITEMS: Final = 16
+OWNER: Final = "crash-shapes"
+_MOD: Final = 1_000_003
+
+
+def mix(k: int, x: int) -> int:
+    """Order-sensitive: a skipped or repeated step changes the result."""
+    return (x * 31 + k) % _MOD
+
+
+def _stage(k: int, pause_s: float, prefix: str) -> Task[int, int, Never]:
+    def run(x: int) -> int:
+        if pause_s:
+            time.sleep(pause_s)
+        return mix(k, x)
+
+    return lift(run, name=f"{prefix}{k:02d}")
+
+
+def _stages(n: int, pause_s: float, prefix: str) -> Step[int, int, Never]:
+    return chain_all([_stage(k, pause_s, prefix) for k in range(n)])
+
+
+def fan(x: int) -> tuple[int, ...]:
+    """The items the map works on."""
+    return tuple((x + i) % _MOD for i in range(ITEMS))
+
+
+def join(pair: tuple[int, int]) -> int:
+    """Both branches' results, combined order-sensitively."""
+    return mix(pair[0], pair[1])
+
+
+def total(values: tuple[int, ...]) -> int:
+    """The map's results, combined order-sensitively."""
+    x = 0
+    for v in values:
+        x = mix(v, x)
+    return x
+
+
+def build(pause_s: float = 0.0) -> Workflow[int, int, SpineError]:
+    """The workflow (``pause_s`` per step makes kills land mid-run)."""
+    branches = parallel(_stages(12, pause_s, "a"), _stages(7, pause_s, "b"), name="branches")
+    head = chain(_stages(10, pause_s, "h"), branches, lift(join, name="join"), lift(fan, name="fan"))
+    items = map_each(_stages(3, pause_s, "m"), concurrency=4, name="items")
+    return workflow("crash_shapes", chain(head, items, lift(total, name="total"), _stages(10, pause_s, "t")))
+
+
+def expected() -> int:
+    """An uninterrupted run's result, computed without any runner."""
+    x = SEED
+    for k in range(10):
+        x = mix(k, x)
+    a, b = x, x
+    for k in range(12):
+        a = mix(k, a)
+    for k in range(7):
+        b = mix(k, b)
+    items = []
+    for start in fan(join((a, b))):
+        item = start
+        for k in range(3):
+            item = mix(k, item)
+        items.append(item)
+    x = total(tuple(items))
+    for k in range(10):
+        x = mix(k, x)
+    return x
+
+
+def main(argv: list[str]) -> int:
+    db_path, key, pause = argv
+    db = Database(connect(f"sqlite:///{db_path}").unwrap())
+    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
+    flow = build(float(pause))
+    print("ready", flush=True)
+    report = runner.run(flow, SEED, key=key)
+    print("done", report.result.unwrap(), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

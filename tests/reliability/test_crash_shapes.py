@@ -1,0 +1,94 @@
+"""SIGKILL workers running a tracked workflow with parallel branches and a map, then resume.
+
+With ``test_crash_tracked.py`` (20 trials, 25 kills, a 200-step chain) this makes 50 trials
+and 65 kills. After each: the result equals an uninterrupted run, every step of the plan has
+exactly one checkpoint, no step event is duplicated, and the ledger verifies.
+"""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
+from spine.execution.ledger import ExecutionLedger
+from spine.execution.status import RunStatus
+from spine.orchestration.report import StepStatus
+from spine.orchestration.tracked import TrackedWorkflowRunner
+from spine.storage.connect import connect
+from spine.storage.database import Database
+from spine.storage.migrations import migrate
+from tests.reliability.crash_shapes_child import OWNER, SEED, build, expected
+
+TRIALS: Final = 30
+PAUSE_S: Final = 0.003
+ROOT: Final = Path(__file__).resolve().parents[2]
+
+
+def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.crash_shapes_child", str(db_path), key, str(PAUSE_S)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+@pytest.mark.slow
+def test_fanned_out_runs_killed_at_random_points_resume_exactly(tmp_path: Path) -> None:
+    db_path = tmp_path / "shapes.db"
+    db = Database(connect(f"sqlite:///{db_path}").unwrap())
+    migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="crash-shapes").unwrap()
+    proc = _child(db_path, "uninterrupted")
+    started = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert int(out.split()[-1]) == expected()
+
+    flow = build()
+    steps = len(flow.plan.nodes)
+    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
+    ledger = ExecutionLedger(db, ids=SystemIdSource(), clock=SystemClock())
+    rng = random.Random(20251125)
+    kills = mid_run = 0
+    for trial in range(TRIALS):
+        key = f"shape-{trial}"
+        for _ in range(2 if trial % 3 == 2 else 1):
+            proc = _child(db_path, key)
+            time.sleep(rng.uniform(0, took))
+            proc.kill()
+            proc.wait(timeout=30)
+            assert proc.stdout is not None
+            proc.stdout.close()
+            kills += 1
+            mid_run += proc.returncode != 0
+        report = runner.run(flow, SEED, key=key)
+        assert report.result.unwrap() == expected(), f"trial {trial}"
+        assert report.run_id is not None
+        assert runner.get(report.run_id).unwrap().status is RunStatus.COMPLETED
+        checkpoints = runner.steps(report.run_id).unwrap()
+        names = Counter(c.step_name for c in checkpoints)
+        assert len(names) == steps, f"trial {trial}: {steps - len(names)} steps without a checkpoint"
+        assert set(names.values()) == {1}
+        assert {c.status for c in checkpoints} == {StepStatus.COMPLETED}
+        events = ledger.events(report.run_id).unwrap()
+        assert len({e.seq for e in events}) == len(events)
+        step_events = Counter(
+            (e.event_type, e.payload["step"]) for e in events if e.event_type.startswith("step_")
+        )
+        assert set(step_events.values()) == {1}, f"trial {trial}: a step event was written twice"
+        assert ledger.verify(report.run_id).unwrap().ok
+    assert kills == 40
+    assert mid_run >= TRIALS // 2, "the kills should mostly land while a run is going on"
+    assert ledger.verify().unwrap().ok
+    db.close()
