@@ -44,13 +44,16 @@ def _demo(_args: argparse.Namespace, out: _Output) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)  # usage errors: argparse prints one line and exits 2
+    given = list(sys.argv[1:] if argv is None else argv)
+    json = "--json" in given  # accepted anywhere on the line, not only before the command
+    # Usage errors: argparse prints the usage and one line, and exits 2.
+    args = parser.parse_args([a for a in given if a != "--json"])
     try:
         handler: _Command | None = getattr(args, "handler", None)
         if handler is None:
             parser.print_help(sys.stderr)
             return _EXIT_USAGE
-        return handler(args, _Output(json=bool(args.json)))
+        return handler(args, _Output(json=json))
     except _CliError as exc:
         sys.stderr.write("spine: error: " + " ".join(str(exc).split()) + "\n")
         return _EXIT_USAGE

@@ -374,6 +374,9 @@ class Execution:
             state, result = RunState.SUSPENDED, Failure(SuspendedError(msg, workflow=self.workflow))
         elif self.status[self.plan.output] in _DONE:
             state, result = RunState.COMPLETED, Success(self.values[self.plan.output])
+        elif self.ready:
+            msg = f"workflow {self.workflow!r} has not finished: {len(self.ready)} step(s) ready to run"
+            state, result = RunState.RUNNING, Failure(WorkflowError(msg, workflow=self.workflow))
         else:
             name = self.plan.nodes[self.plan.output].name
             msg = f"workflow {self.workflow!r} ended without its output step {name!r} running"

@@ -36,6 +36,8 @@ class RunState(StrEnum):
     FAILED = "failed"
     SUSPENDED = "suspended"
     """Stopped at a wait step whose deadline is in the future; resume it later."""
+    RUNNING = "running"
+    """Not finished: steps are still to run (a playground paused at a breakpoint)."""
 
 
 class SuspendedError(OrchestrationError):
