@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import datetime
@@ -99,7 +100,10 @@ def _operation_port(
     executor: Executor,
 ) -> Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]:
     def run(name: str, params: dict[str, object], timeout_s: float | None) -> Result[bytes, SpineError]:
-        attempt = Attempt(run_id="workflow", attempt=1, name=name, params=params, timeout_s=timeout_s)
+        # Each call is its own attempt to the executor (a Celery task id is derived from it).
+        attempt = Attempt(
+            run_id=f"op-{uuid.uuid4().hex}", attempt=1, name=name, params=params, timeout_s=timeout_s
+        )
         box: list[AttemptOutcome] = []
         finished = threading.Event()
 
