@@ -7,12 +7,14 @@ import sys
 from pathlib import Path
 
 from spine.cli.common import EXIT_FAILED, EXIT_OK, CliError, Output, Subcommands, open_database, unwrap
+from spine.core.errors import ValidationError
 from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
 from spine.execution.ledger import ExecutionLedger
 from spine.storage.migrations import migrate
 from spine.storage.sql.compiler import transpile
 from spine.storage.sql.dialect import get_dialect
 from spine.storage.sql.errors import UnsupportedSqlError
+from spine.storage.sql.statement import split
 
 __all__ = ["register"]
 
@@ -47,15 +49,19 @@ def _transpile(args: argparse.Namespace, out: Output) -> int:
     except ValueError as exc:
         msg = f"--to {args.to}: {exc}"
         raise CliError(msg) from None
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(args.file).read_text()
-        except OSError as exc:
-            msg = f"{args.file}: {exc.strerror}"
-            raise CliError(msg) from None
-    statements = [s.strip() for s in text.split(";") if s.strip()]
+    try:
+        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+        text.encode("utf-8")  # standard input may hold undecodable bytes as lone surrogates
+        statements = split(text)
+    except OSError as exc:
+        msg = f"{args.file}: {exc.strerror or exc}"
+        raise CliError(msg) from None
+    except UnicodeError as exc:  # decoding a file, or encoding what standard input decoded
+        msg = f"{args.file}: not UTF-8 text: {getattr(exc, 'reason', exc)}"
+        raise CliError(msg) from None
+    except ValidationError as exc:
+        msg = f"{args.file}: {exc}"
+        raise CliError(msg) from None
     if not statements:
         msg = f"{args.file}: no SQL statement found"
         raise CliError(msg)

@@ -74,7 +74,12 @@ def database_url(args: argparse.Namespace) -> str:
 def open_database(args: argparse.Namespace, *, migrated: bool = True) -> Database:
     """The database the command works on, with spine's tables in place."""
     url = database_url(args)
-    db = Database(unwrap(connect(url), f"cannot open {redact(url)}"))
+    try:
+        connected = connect(url)
+    except UnicodeEncodeError:  # undecodable bytes in argv arrive as lone surrogates
+        msg = f"cannot open {redact(url)}: the URL is not valid Unicode text"
+        raise CliError(msg) from None
+    db = Database(unwrap(connected, f"cannot open {redact(url)}"))
     if migrated:
         from spine.core.system import SystemClock, SystemSleeper  # noqa: PLC0415 - shell only
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -19,7 +20,12 @@ __all__ = ["decode_input", "load_workflow"]
 
 
 def load_workflow(ref: str) -> Workflow[object, object, SpineError]:
-    """The ``Workflow`` at ``module:attribute`` (the current directory is importable)."""
+    """The ``Workflow`` at ``module:attribute`` (the current directory is importable).
+
+    The attribute is a ``Workflow``, or a function without parameters that returns one
+    (called once). Anything else, a function that needs arguments included, is a
+    ``CliError``: the command line calls nothing it cannot call safely.
+    """
     module_name, _, attr = ref.partition(":")
     if not module_name or not attr:
         msg = f"{ref!r}: expected MODULE:WORKFLOW, e.g. pipelines.daily:flow"
@@ -28,11 +34,19 @@ def load_workflow(ref: str) -> Workflow[object, object, SpineError]:
         sys.path.insert(0, str(Path.cwd()))
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
+    except (ImportError, TypeError) as exc:  # TypeError: a relative name such as '.x'
         msg = f"{ref}: cannot import {module_name!r}: {exc}"
         raise CliError(msg) from None
-    found: object = getattr(module, attr, None)
-    if not isinstance(found, Workflow) and callable(found):
+    if not hasattr(module, attr):
+        msg = f"{ref}: module {module_name!r} has no attribute {attr!r}"
+        raise CliError(msg)
+    found: object = getattr(module, attr)
+    if not isinstance(found, Workflow) and inspect.isfunction(found):
+        try:
+            inspect.signature(found).bind()
+        except TypeError:
+            msg = f"{ref}: {attr!r} is a function that takes arguments, not a Workflow or a factory of one"
+            raise CliError(msg) from None
         found = found()  # a factory of the workflow
     if not isinstance(found, Workflow):
         msg = f"{ref}: {attr!r} is not a spine Workflow (got {type(found).__name__})"

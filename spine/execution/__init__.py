@@ -31,6 +31,7 @@ from spine.execution.ledger_chain import (
     Modified,
     Reordered,
     Tamper,
+    Unanchored,
     verify_chain,
 )
 from spine.execution.limiter import Denied, Granted, SlidingWindow, TokenBucket, take
@@ -96,6 +97,7 @@ __all__ = [
     "Tamper",
     "ThreadExecutor",
     "TokenBucket",
+    "Unanchored",
     "VerifyReport",
     "WorkKind",
     "WorkSpec",

@@ -13,7 +13,10 @@
 #   Missing(seq, n) ``n`` events from ``seq`` on are absent (a gap, a deleted head or tail);
 #   Reordered(seq)  ``prev_hash`` is not the predecessor's hash though both hash correctly
 #                   (links are checked only between intact neighbours: one edit, one report);
-#   Extra(seq)      past the anchor, or a second event with one seq: written behind its back.
+#   Extra(seq)      past the anchor, or a second event with one seq: written behind its back;
+#   Unanchored(seq) events (the last at ``seq``) whose run row is gone: the anchor was
+#                   deleted, so a deleted tail could no longer show. Their links are still
+#                   checked, and reported before it.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "Modified",
     "Reordered",
     "Tamper",
+    "Unanchored",
     "Unreadable",
     "draft",
     "event_hash",
@@ -139,7 +143,14 @@ class Extra(msgspec.Struct, frozen=True, tag=True):
     seq: int
 
 
-type Tamper = Modified | Missing | Reordered | Extra
+class Unanchored(msgspec.Struct, frozen=True, tag=True):
+    """The run's row, which anchors its chain, is gone; ``seq`` is the last event still stored."""
+
+    run_id: str
+    seq: int
+
+
+type Tamper = Modified | Missing | Reordered | Extra | Unanchored
 
 
 class Unreadable(msgspec.Struct, frozen=True, kw_only=True):
@@ -252,7 +263,8 @@ def _intact(item: LedgerEvent | Unreadable) -> bool:
 def verify_chain(events: Sequence[LedgerEvent | Unreadable], anchor: Anchor | None, /) -> tuple[Tamper, ...]:
     """Every tampering in one run's stored events (see the theory of operation).
 
-    ``anchor`` is ``None`` when the run row itself is gone: only the links are checked then.
+    ``anchor`` is ``None`` when the run row itself is gone: that is ``Unanchored`` (after
+    whatever the links show), since without the anchor a deleted tail leaves no trace.
 
     >>> from datetime import UTC
     >>> at = datetime(2025, 1, 3, tzinfo=UTC)
@@ -263,6 +275,8 @@ def verify_chain(events: Sequence[LedgerEvent | Unreadable], anchor: Anchor | No
     >>> head = Anchor(run_id=run, last_seq=2, last_hash=e2.hash)
     >>> verify_chain([e1, e2], head), verify_chain([e1], head)
     ((), (Missing(run_id='r', seq=2, count=1),))
+    >>> verify_chain([e1], None)
+    (Unanchored(run_id='r', seq=1),)
     """
     items = sorted(events, key=lambda item: item.seq)
     run_id = anchor.run_id if anchor is not None else (items[0].run_id if items else "")
@@ -296,4 +310,6 @@ def verify_chain(events: Sequence[LedgerEvent | Unreadable], anchor: Anchor | No
         expected, previous = seq + 1, item
     if end is not None and expected <= end:
         found.append(Missing(run_id, expected, end - expected + 1))
+    if anchor is None and items:
+        found.append(Unanchored(run_id, items[-1].seq))
     return tuple(found)

@@ -4,23 +4,31 @@ Layers above storage hold a ``Database`` rather than a bare ``Connection``: they
 :class:`~spine.storage.sql.Statement` once and run it on whatever database they were
 given. Compilation is cached on the statement, so the hot path is one dictionary look-up
 plus the driver call.
+
+Text that is not valid Unicode (a lone surrogate, as ``os.fsdecode`` and
+``surrogateescape`` make from undecodable bytes) cannot be sent to any database: the
+drivers raise ``UnicodeEncodeError`` while encoding it, before the statement reaches the
+server. ``Database`` turns that into a ``ParameterError`` naming the parameter, as it does
+a missing one: nothing ran, and an open transaction is still usable. The ``try`` costs
+nothing unless it fires.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import final
 
-from returns.result import Result
+from returns.result import Failure, Result
 
 from spine.core.errors import DatabaseError
-from spine.storage.connection import NO_PARAMS, Connection, Params, Rows, Transaction
+from spine.storage.compiled import SqlValue
+from spine.storage.connection import NO_PARAMS, Connection, ParameterError, Params, Rows, Transaction
 from spine.storage.sql.compiler import compile
 from spine.storage.sql.dialect import Dialect, get_dialect
 from spine.storage.sql.statement import Statement
 
-__all__ = ["Database", "dialect_for"]
+__all__ = ["Database", "dialect_for", "unencodable"]
 
 
 def dialect_for(name: str, server_version: str, /) -> Dialect:
@@ -62,11 +70,17 @@ class Database:
 
     def execute(self, statement: Statement, params: Params = NO_PARAMS, /) -> Result[Rows, DatabaseError]:
         """Compile ``statement`` for this database (cached) and run it."""
-        return self.connection.execute(compile(statement, self.dialect), params)
+        try:
+            return self.connection.execute(compile(statement, self.dialect), params)
+        except UnicodeEncodeError as exc:
+            return Failure(unencodable(params.items(), exc))
 
     def executemany(self, statement: Statement, rows: Sequence[Params], /) -> Result[int, DatabaseError]:
         """Run ``statement`` once per parameter mapping, all or nothing."""
-        return self.connection.executemany(compile(statement, self.dialect), rows)
+        try:
+            return self.connection.executemany(compile(statement, self.dialect), rows)
+        except UnicodeEncodeError as exc:
+            return Failure(unencodable((pair for params in rows for pair in params.items()), exc))
 
     def transaction(self) -> AbstractContextManager[Transaction]:
         """A transaction (a savepoint when nested); see :class:`~spine.storage.connection.Connection`."""
@@ -75,3 +89,28 @@ class Database:
     def close(self) -> None:
         """Close the underlying connection."""
         self.connection.close()
+
+
+def unencodable(params: Iterable[tuple[str, SqlValue]], error: UnicodeEncodeError, /) -> ParameterError:
+    r"""The error for a driver's ``UnicodeEncodeError``: the first text parameter at fault.
+
+    >>> raised = UnicodeEncodeError("utf-8", "x\udcff", 1, 2, "surrogates not allowed")
+    >>> error = unencodable([("a", "ok"), ("b", "x\udcff")], raised)
+    >>> error.message, error.field, error.value
+    ('parameter :b is not valid Unicode text (surrogates not allowed)', 'b', 'x\\udcff')
+    """
+    for name, value in params:
+        if isinstance(value, str) and not _encodes(value):
+            msg = f"parameter :{name} is not valid Unicode text ({error.reason})"
+            shown = value.encode("utf-8", "backslashreplace").decode()  # the details must encode, too
+            return ParameterError(msg, field=name, value=shown, constraint="UTF-8 encodable text")
+    msg = f"the statement is not valid Unicode text ({error.reason})"
+    return ParameterError(msg, field="sql", constraint="UTF-8 encodable text")
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

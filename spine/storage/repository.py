@@ -16,6 +16,11 @@ through a decoder unrolled for the row shape straight into the constructor.
 ``FETCH_ROWS`` method (the SQLite interpreter does), they hand it the values positionally
 and take its rows bare, skipping the parameter dict, ``Rows`` and ``Result`` a port call
 builds; the outcome is the same either way. Everything else goes through the port.
+
+Nothing a caller passes raises: a value its column's writer cannot convert (an
+``object()`` in a JSON column) and text that is not valid Unicode (a lone surrogate) are
+``ValidationError`` values, found before anything runs; the guards are ``try`` blocks,
+free on the hot path.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from spine.core.errors import DatabaseError, NotFoundError, SpineError, Validati
 from spine.core.fast_ok import ok
 from spine.storage.compiled import SqlValue
 from spine.storage.connection import FETCH_ROWS, FetchRows, Rows
-from spine.storage.database import Database
+from spine.storage.database import Database, unencodable
 from spine.storage.sql.compiler import compile
 from spine.storage.sql.dml import delete, insert, update, upsert
 from spine.storage.sql.predicates import OrderBy
@@ -64,6 +69,8 @@ _PLAIN: Final[dict[TypeKind, type]] = {
 
 
 _ROW_ERRORS: Final = (msgspec.ValidationError, ValueError, TypeError)
+_WRITE_ERRORS: Final = (NotImplementedError, TypeError, ValueError, OverflowError)
+"""What a column writer raises for a value its column cannot hold (msgspec's encoders)."""
 _NOT_FOUND: Final[Result[None, SpineError]] = Success(None)
 
 # Results are tested with ``isinstance(r, Success)``: an exact type match is decided in C,
@@ -171,7 +178,8 @@ class BaseRepository[T: msgspec.Struct]:
         self._update = update(table, others, where=list(self._key)) if others else None
         self._upsert = upsert(table, names, key_columns=self._key)
         self._delete = delete(table, where=list(self._key))
-        self._find: dict[tuple[tuple[str, ...], tuple[str | OrderBy, ...], bool, bool], Statement] = {}
+        # Keyed by (where, order, limit, after, offset): every shape its own statement.
+        self._find: dict[tuple[tuple[str, ...], tuple[str | OrderBy, ...], bool, bool, bool], Statement] = {}
         # The hot statements, compiled once for this database (skips the per-call cache look-up).
         self._get_q = compile(self._get, db.dialect)
         self._insert_q = compile(self._insert, db.dialect)
@@ -192,9 +200,11 @@ class BaseRepository[T: msgspec.Struct]:
 
     # --- writes --------------------------------------------------------------------------
 
-    def insert(self, item: T, /) -> Result[T, SpineError]:
+    def insert(self, item: T, /) -> Result[T, SpineError]:  # noqa: PLR0911 - one exit per failure, a flat hot path
         """Insert ``item``; with an identity key left ``None``, the database assigns it."""
         values = self._values(item)
+        if isinstance(values, ValidationError):
+            return Failure(values)
         returning, at = self._insert_returning, self._identity_at
         if returning is not None and at is not None and values[at] is None:
             ran = self._db.execute(returning, self._named(values))
@@ -203,10 +213,13 @@ class BaseRepository[T: msgspec.Struct]:
             return self._one(ran.unwrap())
         conn = self._db.connection
         fetch: FetchRows | None = getattr(type(conn), FETCH_ROWS, None)
-        if fetch is not None and self._fetch_insert:
-            done = fetch(conn, self._insert_q, tuple(values))
-            return Failure(done) if isinstance(done, DatabaseError) else ok(item)
-        ran = conn.execute(self._insert_q, self._named(values))
+        try:  # past Database.execute, so its encoding guard is repeated here
+            if fetch is not None and self._fetch_insert:
+                done = fetch(conn, self._insert_q, tuple(values))
+                return Failure(done) if isinstance(done, DatabaseError) else ok(item)
+            ran = conn.execute(self._insert_q, self._named(values))
+        except UnicodeEncodeError as exc:
+            return Failure(unencodable(zip(self._fields, values, strict=True), exc))
         if not isinstance(ran, Success):
             return Failure(ran.failure())
         return Success(item)
@@ -215,25 +228,41 @@ class BaseRepository[T: msgspec.Struct]:
         """Insert every item in one batch, all or nothing; returns how many."""
         if not items:
             return Success(0)
-        return self._db.executemany(self._insert, [self._params(item) for item in items])
+        rows: list[dict[str, SqlValue]] = []
+        for item in items:
+            params = self._params(item)
+            if isinstance(params, ValidationError):
+                return Failure(params)
+            rows.append(params)
+        return self._db.executemany(self._insert, rows)
 
     def update(self, item: T, /) -> Result[T, SpineError]:
         """Overwrite the row with ``item``'s key; ``NotFoundError`` when there is none."""
+        params = self._params(item)
+        if isinstance(params, ValidationError):
+            return Failure(params)
         if self._update is not None:
-            ran = self._db.execute(self._update, self._params(item))
+            ran = self._db.execute(self._update, params)
             if not isinstance(ran, Success):
                 return Failure(ran.failure())
             if ran.unwrap().rowcount > 0:
                 return Success(item)
         # No row matched (or a key-only table has nothing to set): is there one at all?
-        found = self.get(*self._key_of(item))
+        key = tuple(params[k] for k in self._key)
+        found = self.get(*key)
         if not isinstance(found, Success):
             return Failure(found.failure())
-        return self._require(found.unwrap(), item)
+        if found.unwrap() is None:
+            msg = f"no {self._table.name!r} row with key {key}"
+            return Failure(NotFoundError(msg, resource=self._table.name, key=str(key)))
+        return Success(item)
 
     def upsert(self, item: T, /) -> Result[T, SpineError]:
         """Insert ``item``, or overwrite the row with its key."""
-        ran = self._db.execute(self._upsert, self._params(item))
+        params = self._params(item)
+        if isinstance(params, ValidationError):
+            return Failure(params)
+        ran = self._db.execute(self._upsert, params)
         if not isinstance(ran, Success):
             return Failure(ran.failure())
         return Success(item)
@@ -252,19 +281,22 @@ class BaseRepository[T: msgspec.Struct]:
         conn = self._db.connection
         fetch: FetchRows | None = getattr(type(conn), FETCH_ROWS, None)
         rows: Sequence[tuple[SqlValue, ...]] | None
-        if fetch is not None and self._fetch_get and len(key) == len(self._key):
-            fetched = fetch(conn, self._get_q, key)
-            if isinstance(fetched, DatabaseError):
-                return Failure(fetched)
-            rows = fetched
-        else:
-            params = self._key_params(key)
-            if isinstance(params, ValidationError):
-                return Failure(params)
-            ran = conn.execute(self._get_q, params)
-            if not isinstance(ran, Success):
-                return Failure(ran.failure())
-            rows = ran.unwrap().rows
+        try:  # past Database.execute, so its encoding guard is repeated here
+            if fetch is not None and self._fetch_get and len(key) == len(self._key):
+                fetched = fetch(conn, self._get_q, key)
+                if isinstance(fetched, DatabaseError):
+                    return Failure(fetched)
+                rows = fetched
+            else:
+                params = self._key_params(key)
+                if isinstance(params, ValidationError):
+                    return Failure(params)
+                ran = conn.execute(self._get_q, params)
+                if not isinstance(ran, Success):
+                    return Failure(ran.failure())
+                rows = ran.unwrap().rows
+        except UnicodeEncodeError as exc:
+            return Failure(unencodable(zip(self._key, key, strict=False), exc))
         if not rows:
             return _NOT_FOUND
         item = (self._row_decoder or self._decode)(rows[0])
@@ -309,6 +341,8 @@ class BaseRepository[T: msgspec.Struct]:
         params: dict[str, SqlValue] = {"limit": limit + 1}
         if after is not None:
             values = self._params(after)
+            if isinstance(values, ValidationError):
+                return Failure(values)
             params.update({f"after_{name}": values[name] for name in order})
         return self._many(statement, params).map(lambda items: _page(items, limit))
 
@@ -317,49 +351,58 @@ class BaseRepository[T: msgspec.Struct]:
     ) -> Result[Page[T], SpineError]:
         """Offset paging: ``limit`` rows from ``offset`` in ``order_by`` (+ key) order."""
         order = tuple(order_by) + tuple(k for k in self._key if k not in order_by)
-        key = ((), order, True, False)
-        statement = self._find.get(key)
-        if statement is None:
-            statement = self._find[key] = select(
-                self._table, self._fields, order_by=order, limit=True, offset=True
-            )
+        statement = self._select((), order, limit=True, after=False, offset=True)
+        if isinstance(statement, ValidationError):
+            return Failure(statement)
         params: dict[str, SqlValue] = {"limit": limit + 1, "offset": offset}
         return self._many(statement, params).map(lambda items: _page(items, limit))
 
     # --- plumbing ------------------------------------------------------------------------
 
     def _select(
-        self, where: tuple[str, ...], order: tuple[str | OrderBy, ...], *, limit: bool, after: bool
+        self,
+        where: tuple[str, ...],
+        order: tuple[str | OrderBy, ...],
+        *,
+        limit: bool,
+        after: bool,
+        offset: bool = False,
     ) -> Statement | ValidationError:
-        key = (where, order, limit, after)
+        key = (where, order, limit, after, offset)
         statement = self._find.get(key)
         if statement is None:
             try:
                 statement = select(
-                    self._table, self._fields, where=where, order_by=order, limit=limit, after=after
+                    self._table,
+                    self._fields,
+                    where=where,
+                    order_by=order,
+                    limit=limit,
+                    after=after,
+                    offset=offset,
                 )
             except ValidationError as exc:
                 return exc
             self._find[key] = statement
         return statement
 
-    def _values(self, item: T) -> list[SqlValue]:
+    def _values(self, item: T) -> list[SqlValue] | ValidationError:
         values = [getattr(item, name) for name in self._fields]
         for index, convert in self._writers:
             value = values[index]
             if value is not None:
-                values[index] = convert(value)
+                try:  # free unless it raises: a value its column cannot hold (JSON of an object())
+                    values[index] = convert(value)
+                except _WRITE_ERRORS as exc:
+                    return _unstorable(self._table, self._fields[index], value, exc)
         return values
 
     def _named(self, values: Sequence[SqlValue]) -> dict[str, SqlValue]:
         return dict(zip(self._fields, values, strict=True))
 
-    def _params(self, item: T) -> dict[str, SqlValue]:
-        return self._named(self._values(item))
-
-    def _key_of(self, item: T) -> tuple[SqlValue, ...]:
-        params = self._params(item)
-        return tuple(params[k] for k in self._key)
+    def _params(self, item: T) -> dict[str, SqlValue] | ValidationError:
+        values = self._values(item)
+        return values if isinstance(values, ValidationError) else self._named(values)
 
     def _key_params(self, key: tuple[SqlValue, ...]) -> dict[str, SqlValue] | ValidationError:
         names = self._key
@@ -408,18 +451,18 @@ class BaseRepository[T: msgspec.Struct]:
         item = (self._row_decoder or self._decode)(rows.rows[0])
         return Failure(item) if isinstance(item, ValidationError) else Success(item)
 
-    def _require(self, found: T | None, item: T) -> Result[T, SpineError]:
-        if found is None:
-            msg = f"no {self._table.name!r} row with key {self._key_of(item)}"
-            return Failure(NotFoundError(msg, resource=self._table.name, key=str(self._key_of(item))))
-        return Success(item)
-
 
 def _is_plain(annotation: object, sql_type: SqlType) -> bool:
     """Whether the column reader's output already is exactly what ``annotation`` accepts."""
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     wanted = _PLAIN.get(sql_type.kind)
     return wanted is not None and all(a is type(None) or a is wanted for a in args)
+
+
+def _unstorable(table: Table, column: str, value: object, exc: Exception) -> ValidationError:
+    """The error for a value the writer of ``table.column`` cannot convert (never raised)."""
+    msg = f"{table.name}.{column}: cannot store a {type(value).__qualname__}: {exc}"
+    return ValidationError(msg, field=column, constraint=f"storable in {table.name}.{column}")
 
 
 def _misfit(table: Table, model: type) -> Callable[[Exception], ValidationError]:

@@ -9,7 +9,7 @@ mean" for a misspelt key.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import cast
+from typing import Final, cast
 
 import pydantic
 from pydantic_core import ErrorDetails
@@ -20,10 +20,11 @@ from spine.orchestration.templates.model import KINDS, NESTED, STEP_MODELS, Docu
 from spine.orchestration.templates.problems import Problem, describe, path_text, suggest
 from spine.orchestration.templates.spec import TemplateSpec
 
-__all__ = ["invalid", "parse_document"]
+__all__ = ["MAX_VALUES", "invalid", "parse_document"]
 
 _MAX_DEPTH = 64
-_MAX_NODES = 100_000
+MAX_VALUES: Final = 100_000
+"""The most values (scalars and collections, keys not counted) a template may hold."""
 _COMMON = frozenset(
     {"name", "description", "input", "retry", "timeout_s", "on_error", "fallback", "compensate"}
 )
@@ -62,8 +63,8 @@ def _shape_problems(data: object) -> list[Problem]:
         value, path, above = stack.pop()
         ident = id(value)
         seen += 1
-        if seen > _MAX_NODES:
-            return [Problem("", f"the document is too large (more than {_MAX_NODES} values)")]
+        if seen > MAX_VALUES:
+            return [Problem("", f"the document is too large (more than {MAX_VALUES} values)")]
         if not isinstance(value, Mapping | list | tuple):
             continue
         if ident in above:

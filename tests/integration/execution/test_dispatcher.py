@@ -94,6 +94,22 @@ def test_unknown_handlers_and_bad_params_are_refused_before_anything_runs(db: Da
     assert handlers.CALLS == {}
 
 
+def test_params_that_cannot_be_stored_and_text_that_is_not_unicode_are_refused(db: Database) -> None:
+    h = Harness(db)
+    stray = h.dispatcher.submit(WorkSpec(name="add", params={"a": 1, "b": 2, "extra": object()})).failure()
+    assert isinstance(stray, ValidationError)
+    assert stray.field == "spec"
+    for spec in (
+        WorkSpec(name="add", params={"a": 1, "b": 2}, idempotency_key="k\udcff"),
+        WorkSpec(name="add", params={"a": 1, "b": 2}, correlation_id="\ud800"),
+        WorkSpec(name="add", params={"a": 1, "b": 2, "note": "\udcff"}),
+    ):
+        assert isinstance(h.dispatcher.submit(spec).failure(), ValidationError)
+    assert isinstance(h.dispatcher.get("\udcff").failure(), ValidationError)
+    assert h.dispatcher.runs().unwrap() == ()
+    assert handlers.CALLS == {}
+
+
 def test_the_same_idempotency_key_returns_the_same_run(db: Database) -> None:
     h = Harness(db)
     spec = WorkSpec(name="add", params={"a": 1, "b": 1}, idempotency_key="once")

@@ -27,7 +27,7 @@ from spine.core.fast_ok import ok as _ok
 from spine.core.temporal import WeekEnding
 from spine.storage.compiled import CompiledQuery
 from spine.storage.connect import connect
-from spine.storage.connection import NO_PARAMS, Connection, Params, Rows, Transaction
+from spine.storage.connection import NO_PARAMS, Connection, ParameterError, Params, Rows, Transaction
 from spine.storage.database import Database
 from spine.storage.repository import BaseRepository, Page
 from spine.storage.sql import (
@@ -322,6 +322,57 @@ def test_names_never_come_from_the_caller(database: Database) -> None:
     assert repo.count().unwrap() == 0  # the table is still there
 
 
+@all_backends
+def test_a_value_a_column_cannot_hold_is_a_validation_error_and_nothing_runs(database: Database) -> None:
+    repo = BaseRepository(database, EVERYTHING, Everything)
+    odd = Everything(id=1, doc={"a": object()})  # type: ignore[dict-item]  # what untyped callers pass
+    for refused in (repo.insert(odd), repo.upsert(odd), repo.update(odd), repo.insert_many([odd])):
+        error = refused.failure()
+        assert isinstance(error, ValidationError), error
+        assert error.field == "doc"
+        assert str(error).startswith("everything.doc: cannot store a dict: spine cannot encode objects")
+    repo.insert(Everything(id=2)).unwrap()
+    assert isinstance(repo.page(5, after=odd).failure(), ValidationError)
+    assert repo.count().unwrap() == 1
+
+
+@all_backends
+def test_text_that_is_not_unicode_is_a_parameter_error_on_every_path(database: Database) -> None:
+    repo = BaseRepository(database, EVERYTHING, Everything)
+    bad = Everything(id=1, label="caf\udce9")
+    with database.transaction() as tx:
+        for refused in (
+            repo.insert(bad),
+            repo.upsert(bad),
+            repo.insert_many([Everything(id=2), bad]),
+            repo.find({"note": "\udcff"}),
+            repo.get("\ud800"),
+        ):
+            error = refused.failure()
+            assert isinstance(error, ParameterError), error
+            assert isinstance(error, ValidationError)
+        # Nothing ran, so the transaction is still good for the next statement.
+        repo.insert(Everything(id=3, doc={"text": "caf\u00e9"})).unwrap()
+    assert tx.outcome.unwrap() is True
+    assert [e.id for e in repo.find().unwrap()] == [3]
+    error = repo.find({"label": "x\udcff"}).failure()
+    assert isinstance(error, ParameterError)
+    assert (error.field, error.value) == ("label", "x\\udcff")
+    assert str(error) == "parameter :label is not valid Unicode text (surrogates not allowed)"
+
+
+@all_backends
+def test_offset_paging_refuses_unknown_names_as_a_value_and_never_reuses_keyset_statements(
+    database: Database,
+) -> None:
+    repo = BaseRepository(database, EVERYTHING, Everything)
+    repo.insert_many([Everything(id=i) for i in range(1, 8)]).unwrap()
+    assert isinstance(repo.page_at(3, 0, order_by=["id; DROP TABLE everything"]).failure(), ValidationError)
+    assert [e.id for e in repo.page(3).unwrap().items] == [1, 2, 3]  # same order, no offset
+    assert [e.id for e in repo.page_at(3, 3).unwrap().items] == [4, 5, 6]
+    assert [e.id for e in repo.page(3).unwrap().items] == [1, 2, 3]
+
+
 def test_a_model_must_match_its_table() -> None:
     class Stray(msgspec.Struct):
         id: int
@@ -396,6 +447,8 @@ def _scenario(db: Database) -> list[object]:
                 Reading(5, None, None, None, None, None, None, datetime(2024, 1, 1), None, None, None)
             )
         ),
+        _outcome(repo.insert(Reading(6, None, None, None, None, "\udcff", None, None, None, None, None))),
+        _outcome(repo.get("\udcff")),  # not valid Unicode
     ]
     with db.transaction() as tx:
         seen.append(_outcome(repo.insert(one)))  # fails: dooms the transaction

@@ -83,7 +83,8 @@ def test_fork_and_ledger_verify(db: str, capsys: pytest.CaptureFixture[str]) -> 
     ("argv", "message"),
     [
         (["run", "nomodule"], "expected MODULE:WORKFLOW"),
-        (["run", "examples.orders:missing"], "is not a spine Workflow"),
+        (["run", "examples.orders:missing"], "has no attribute 'missing'"),
+        (["run", "examples.orders:Order"], "is not a spine Workflow (got"),
         (["run", ORDERS, "--input", "{bad"], "not JSON"),
         (["run", ORDERS, "--input", '{"id": 3}'], "does not fit"),
         (["run", ORDERS, "--input", "@/nonexistent.json"], "No such file"),

@@ -26,6 +26,7 @@ from spine.execution.ledger_chain import (
     Modified,
     Reordered,
     Tamper,
+    Unanchored,
     Unreadable,
     draft,
     event_hash,
@@ -224,14 +225,28 @@ def test_a_well_chained_event_past_the_anchor_is_extra() -> None:
     events, anchor = five()
     sixth = seal(anchor, draft(EventId("x" * 26), "step", T0, {}).unwrap()).unwrap()
     assert verify_chain([*events, sixth], anchor) == (Extra("run", 6),)
-    assert verify_chain([*events, sixth], None) == ()  # without the anchor it cannot be told
+    assert verify_chain([*events, sixth], None) == (Unanchored("run", 6),)  # Extra cannot be told
 
 
-def test_events_of_a_run_whose_anchor_is_gone_still_have_their_links_checked() -> None:
+def test_events_of_a_run_whose_anchor_is_gone_are_unanchored_and_still_have_their_links_checked() -> None:
     events, _ = five()
+    assert verify_chain(events, None) == (Unanchored("run", 5),)
+    assert verify_chain(events[:3], None) == (Unanchored("run", 3),)  # the tail went with the row
     del events[1]
-    assert verify_chain(events, None) == (Missing("run", 2),)
-    assert verify_chain(events[:2], None) == (Missing("run", 2),)
+    assert verify_chain(events, None) == (Missing("run", 2), Unanchored("run", 5))
+    assert verify_chain(events[:2], None) == (Missing("run", 2), Unanchored("run", 3))
+
+
+@chain_properties
+@given(chains(), st.data())
+def test_a_run_without_its_anchor_is_always_reported(
+    chain: tuple[list[LedgerEvent], Anchor], data: st.DataObject
+) -> None:
+    events, _ = chain
+    kept = data.draw(st.integers(1, len(events)))
+    found = verify_chain(events[:kept], None)
+    assert found[-1] == Unanchored(events[0].run_id, kept)
+    assert found[:-1] == ()  # an intact prefix has nothing else to report
 
 
 def test_a_duplicate_seq_is_extra_and_an_unreadable_row_is_modified() -> None:

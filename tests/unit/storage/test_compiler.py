@@ -31,6 +31,7 @@ from spine.storage.sql import (
     upsert,
     varchar,
 )
+from spine.storage.sql.statement import split
 from tests.unit.storage.helpers import ALL_TARGETS, target
 
 COLUMNS = ("a", "b", "c", "d", "e")
@@ -177,11 +178,55 @@ def test_unsupported_errors_name_the_construct_and_the_dialect() -> None:
         ("SELECT 1; SELECT 2", "exactly one statement"),
         ("SELEC 1", "cannot parse"),
         ("CREATE TABLE t (id SERIAL PRIMARY KEY)", "SERIAL is not portable"),
+        ("SELECT 'a", "Missing ' from 1:7 .a quote, quoted name or comment left open"),
+        ('SELECT "a', 'Missing " from 1:7'),
+        ("SELECT 1 /* a", "cannot parse canonical SQL: .* left open"),
+        ("SELECT $$a", "Missing \\$\\$ from 1:7"),
+        ("DROP DROP", "sqlglot does not understand this statement"),
+        ("SELECT " + "(" * 2000 + "1" + ")" * 2000, "nests too deeply"),
     ],
 )
 def test_canonical_text_mistakes(text: str, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
         sql(text)
+
+
+def test_a_statement_sqlglot_can_only_keep_as_a_command_is_refused_without_a_log_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("DEBUG"), pytest.raises(ValidationError, match="cannot be translated"):
+        sql("ALTER TABLE t FROBNICATE")
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ()),
+        (" ;\n; -- only a comment; here\n", ()),
+        ("SELECT 1", ("SELECT 1",)),
+        ("SELECT 1;SELECT 2;", ("SELECT 1", "SELECT 2")),
+        ("SELECT 'a;b' AS x; SELECT 1 AS \"c;d\"", ("SELECT 'a;b' AS x", 'SELECT 1 AS "c;d"')),
+        ("SELECT 1 /* ; */ ; SELECT $$;$$", ("SELECT 1 /* ; */", "SELECT $$;$$")),
+        ("SELECT 1 -- a;b\n;SELECT 2", ("SELECT 1 -- a;b", "SELECT 2")),
+    ],
+)
+def test_split_cuts_only_at_semicolons_between_statements(text: str, expected: tuple[str, ...]) -> None:
+    assert split(text) == expected
+
+
+_WORDS = st.sampled_from(["1", "'a;b'", '"c;d"', "/* ; */", "$$;$$", "x", ",", "-- ;\n1"])
+
+
+@given(st.lists(st.lists(_WORDS, max_size=6), max_size=4))
+def test_split_returns_the_statements_a_script_was_joined_from(statements: list[list[str]]) -> None:
+    texts = [" ".join(["SELECT", *words]) for words in statements]
+    assert split(";\n".join(texts)) == tuple(texts)
+
+
+def test_split_refuses_text_that_does_not_tokenize() -> None:
+    with pytest.raises(ValidationError, match="left open"):
+        split("SELECT 1; SELECT 'a")
 
 
 def test_param_types_must_name_used_parameters() -> None:

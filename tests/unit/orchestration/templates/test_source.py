@@ -8,7 +8,8 @@ from returns.result import Failure, Success
 
 from spine.core.errors import ConfigError, ValidationError
 from spine.orchestration.templates import parse_template
-from spine.orchestration.templates.source import read_document
+from spine.orchestration.templates.document import MAX_VALUES
+from spine.orchestration.templates.source import MAX_DOCUMENT_BYTES, read_document
 from tests.unit.orchestration.templates.support import doc, load, message
 
 VALID = doc("steps:\n  - {name: a, function: inc}")
@@ -118,3 +119,47 @@ def test_yaml_needs_pyyaml_but_json_does_not(monkeypatch: pytest.MonkeyPatch) ->
     assert isinstance(result.failure(), ConfigError)
     assert "t.yaml: reading a YAML template needs PyYAML: install spine-core[yaml]" in message(result)
     assert isinstance(load(VALID_JSON), Success)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            doc("steps:\n  - {name: w, wait: {until: 2025-02-30}}"),
+            "t.yaml:4: steps[0].wait.until: invalid YAML: '2025-02-30' is not a valid timestamp"
+            " (day is out of range for month)",
+        ),
+        ("name: t\nversion: 2025-13-01\n", "t.yaml:2: version: invalid YAML: '2025-13-01' is not a valid"),
+        ("name: t\nversion: !!int ''\n", "t.yaml:2: version: invalid YAML: '' is not a valid int"),
+        ("name: t\nversion: !!int 0x\n", "t.yaml:2: version: invalid YAML: '0x' is not a valid int"),
+        ("name: t\nversion: !!float ''\n", "t.yaml:2: version: invalid YAML: '' is not a valid float"),
+        ("name: t\nversion: !!bool maybe\n", "t.yaml:2: version: invalid YAML: 'maybe' is not a valid bool"),
+        ("x: [1, !!timestamp soon]\n", "t.yaml:1: x[1]: invalid YAML: 'soon' is not a valid timestamp"),
+        ("version: " + "9" * 5000, f"t.yaml:1: version: invalid YAML: '{'9' * 40}...' is not a valid int"),
+        ('{"version": ' + "9" * 5000 + "}", "t.yaml: invalid JSON: a number of 5000 digits is too long"),
+    ],
+)
+def test_a_scalar_the_resolver_accepts_but_cannot_build_is_invalid_with_its_line(
+    text: str, expected: str
+) -> None:
+    result = load(text)
+    assert isinstance(result.failure(), ValidationError)
+    assert message(result).startswith(expected), message(result)
+
+
+def test_a_document_over_one_mib_is_refused_unread(tmp_path: Path) -> None:
+    big = "name: t\nversion: 1\ndescription: " + "x" * MAX_DOCUMENT_BYTES + "\n"
+    (tmp_path / "big.yaml").write_text(big)
+    wide = "é" * (MAX_DOCUMENT_BYTES // 2 + 1)  # fewer characters than the cap, more bytes
+    for result in (parse_template(tmp_path / "big.yaml"), load(big), load(wide)):
+        assert isinstance(result.failure(), ValidationError)
+        assert message(result).endswith(f": the document is larger than {MAX_DOCUMENT_BYTES} bytes")
+    assert isinstance(load(doc("steps:\n  - {name: a, function: inc}") + "#" * 100_000), Success)
+
+
+def test_a_yaml_document_of_too_many_nodes_stops_composing() -> None:
+    text = "name: t\nversion: 1\nx: [" + "1, " * (MAX_VALUES + 1) + "]\n"
+    assert len(text) <= MAX_DOCUMENT_BYTES
+    assert message(load(text)) == (
+        f"t.yaml:3: invalid YAML: the document is too large (more than {MAX_VALUES} keys and values)"
+    )
