@@ -18,9 +18,10 @@
 #   Disabled    Admit                                       nothing is recorded
 #
 # The window trips (see ``breaker_window``): consecutive mode when the failures in a row
-# reach ``consecutive_failure_threshold``; sliding windows once they hold at least
-# ``minimum_number_of_calls`` calls (count-based: at most the window size), when the
-# failure rate or the slow-call rate reaches its threshold.
+# reach ``consecutive_failure_threshold``; sliding windows once they hold ``minimum_calls``
+# (``minimum_number_of_calls``; count-based: at most the window size), when the failure
+# rate or the slow-call rate reaches its threshold. In an ``is_quiet`` state a success
+# changes nothing, so a shell may skip recording it.
 # Every transition to a new state increments ``epoch``, and ``Admit`` carries the epoch it
 # was granted in. An outcome reported with an older epoch is ignored: a slow call admitted
 # while Closed cannot settle a probe of the HalfOpen state that followed. ``release`` gives
@@ -54,6 +55,8 @@ __all__ = [
     "disable",
     "force_open",
     "initial_state",
+    "is_quiet",
+    "minimum_calls",
     "on_failure",
     "on_success",
     "release",
@@ -178,6 +181,22 @@ def admit(policy: BreakerPolicy, state: BreakerState, now: float) -> tuple[Break
     return state, Reject(None)
 
 
+def is_quiet(state: BreakerState) -> bool:
+    """Whether a call admitted in ``state`` changes nothing unless it fails.
+
+    True for Closed in consecutive mode with no failures, and for Disabled: ``admit`` keeps
+    the state and grants its epoch at any ``now``, ``on_success`` and ``release`` return it
+    whatever their arguments, and no outcome in its epoch looks at ``duration_s``.
+
+    >>> is_quiet(Closed(Consecutive(0))), is_quiet(Closed(Consecutive(1))), is_quiet(Closed(CountWindow(5)))
+    (True, False, False)
+    """
+    if type(state) is Closed:
+        window = state.window
+        return type(window) is Consecutive and window.failures == 0
+    return type(state) is Disabled
+
+
 def on_success(
     policy: BreakerPolicy, state: BreakerState, now: float, duration_s: float, *, epoch: int | None = None
 ) -> BreakerState:
@@ -232,17 +251,23 @@ def _settle_probe(policy: BreakerPolicy, state: HalfOpen, now: float, *, failed:
 
 
 def _tripped(policy: BreakerPolicy, window: Window) -> bool:
-    if type(window) is CountWindow:
-        minimum = min(policy.minimum_number_of_calls, window.size)
-    elif type(window) is TimeWindow:
-        minimum = policy.minimum_number_of_calls
-    else:
-        return window.failures >= policy.consecutive_failure_threshold
-    calls = window.calls
-    return calls >= minimum and (
-        window.failures * 100.0 >= policy.failure_rate_threshold * calls
-        or window.slow * 100.0 >= policy.slow_call_rate_threshold * calls
-    )
+    if type(window) is CountWindow or type(window) is TimeWindow:
+        calls = window.calls
+        return calls >= minimum_calls(policy, window) and (
+            window.failures * 100.0 >= policy.failure_rate_threshold * calls
+            or window.slow * 100.0 >= policy.slow_call_rate_threshold * calls
+        )
+    return window.failures >= policy.consecutive_failure_threshold
+
+
+def minimum_calls(policy: BreakerPolicy, window: CountWindow | TimeWindow) -> int:
+    """The fewest calls ``window`` must hold before its rates are judged.
+
+    >>> minimum_calls(BreakerPolicy(minimum_number_of_calls=20), CountWindow(size=10))
+    10
+    """
+    minimum = policy.minimum_number_of_calls
+    return window.size if type(window) is CountWindow and window.size < minimum else minimum
 
 
 def release(state: BreakerState, *, epoch: int | None = None) -> BreakerState:

@@ -136,19 +136,17 @@ class BreakerPolicy(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def needs_call_times(policy: BreakerPolicy) -> bool:
-    """Whether a call's start time matters (a time window, or a slow-call threshold).
+    """Whether a call's start time matters: only a slow-call threshold looks at it.
 
     When False, no transition looks at ``duration_s``, and ``admit`` on a Closed state
     ignores ``now``: a shell need not read the clock to admit a call to a Closed breaker.
-    (Recording an outcome always needs ``now``: even a success may open the circuit.)
+    (Recording an outcome still needs ``now``: a time window buckets it, and an outcome
+    may open the circuit at ``now``.)
 
     >>> needs_call_times(BreakerPolicy()), needs_call_times(BreakerPolicy(slow_call_duration_threshold_s=2.0))
     (False, True)
     """
-    return (
-        policy.sliding_window_type is SlidingWindowType.TIME_BASED
-        or policy.slow_call_duration_threshold_s is not None
-    )
+    return policy.slow_call_duration_threshold_s is not None
 
 
 def _at_least(name: str, value: float, minimum: float) -> str:

@@ -14,9 +14,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from returns.result import Failure, Result, Success
 
 from spine.core.errors import InternalError, NetworkError, NotFoundError, SpineError
-from spine.execution.breaker import BreakerState, CircuitOpenError, Closed, HalfOpen, Open
+from spine.execution.breaker import BreakerState, CircuitOpenError, Closed, HalfOpen, Open, initial_state
 from spine.execution.breaker_policy import BreakerPolicy, ErrorMatch, SlidingWindowType
 from spine.execution.breaker_shell import CircuitBreaker
+from spine.execution.breaker_window import Consecutive, CountWindow, TimeWindow
 from spine.testing import FakeClock
 from tests.unit.execution.test_breaker import KINDS, NaiveBreaker, breaker_policies
 
@@ -147,6 +148,33 @@ def test_ignored_errors_count_as_nothing() -> None:
     assert isinstance(breaker.state, Open)
 
 
+@pytest.mark.parametrize("mode", list(SlidingWindowType))
+def test_a_success_admitted_before_a_reset_counts_for_nothing_and_later_ones_still_count(
+    mode: SlidingWindowType,
+) -> None:
+    breaker = CircuitBreaker(
+        BreakerPolicy(sliding_window_type=mode, sliding_window_size=5), clock=FakeClock()
+    )
+    breaker.call(_fail)
+
+    def outer() -> int:
+        breaker.reset()  # the state this call was admitted in is gone
+        return 1
+
+    assert breaker.call(outer) == Success(1)
+    assert breaker.state == Closed(initial_state(breaker.policy).window, epoch=1)
+    breaker.call(lambda: 2)
+    breaker.call(lambda: 3)
+    breaker.call(_fail)
+    state = breaker.state
+    assert isinstance(state, Closed)
+    window = state.window
+    if isinstance(window, CountWindow | TimeWindow):
+        assert (window.calls, window.failures) == (3, 1)
+    else:
+        assert window == Consecutive(1)
+
+
 # --- listeners -------------------------------------------------------------------------
 
 
@@ -270,9 +298,16 @@ class ShellBreakerMachine(RuleBasedStateMachine):
     @invariant()
     def agrees_with_the_model(self) -> None:
         if hasattr(self, "breaker"):
-            assert KINDS[type(self.breaker.state)] == self.model.kind
-            assert self.breaker.state.epoch == self.model.generation
+            state = self.breaker.state
+            assert KINDS[type(state)] == self.model.kind
+            assert state.epoch == self.model.generation
             assert self.seen == self.model.changes
+            if isinstance(state, Closed) and isinstance(state.window, CountWindow | TimeWindow):
+                # Successes recorded in place show in the state as the pure way records them.
+                calls = self.model.calls
+                window = self.model.window(calls[-1][0]) if calls else []
+                totals = (len(window), sum(c[1] for c in window), sum(c[2] for c in window))
+                assert (state.window.calls, state.window.failures, state.window.slow) == totals
 
 
 TestShellBreaker = ShellBreakerMachine.TestCase
