@@ -20,6 +20,7 @@ EDGE_MODULES = frozenset(
         "spine.cache.memory",
         "spine.cache.redis_cache",
         "spine.core.system",
+        "spine.execution.breaker_notices",
         "spine.execution.breaker_shell",
         "spine.execution.celery.app",
         "spine.execution.celery.executor",

@@ -1,18 +1,18 @@
-"""Durable runs as rows: the run and checkpoint records, the statements, the ledger events.
+"""Durable runs as rows: the run and checkpoint records, and the statements that write them.
 
 A tracked run is a ``spine_runs`` row (kind ``workflow``) whose ``attempt`` counts the times
 a worker claimed it and doubles as the fencing token; each finished step is a
-``spine_checkpoints`` row. Every write a worker makes is guarded by the run row's
-``attempt`` *and* its ledger anchor (``last_seq``): a worker that lost its lease, or fell
-behind the chain, changes nothing. Ledger events are sealed here, in memory, exactly as
-:class:`~spine.execution.ledger.ExecutionLedger` seals them, so ``verify`` checks them.
+``spine_checkpoints`` row, written with the step's ledger event and the run row's ledger
+anchor (``last_seq``, ``last_hash``) in one transaction (see
+:mod:`spine.orchestration.checkpoint`); :data:`HEAD` reads the chain's head from the events.
+``stored_outcome`` and ``step_reports`` read a run
+that is not running back as a report.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Final
 
 import msgspec
@@ -26,39 +26,34 @@ from spine.core.errors import (
     WorkflowError,
     from_record,
 )
-from spine.core.json_types import JsonValue
-from spine.execution.ledger_hash import canonical_json, digest
-from spine.execution.ledger_rows import INSERT as INSERT_EVENT
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
 from spine.orchestration.graph import Node
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError
+from spine.orchestration.run_events import EVENT_COLUMNS
 from spine.storage.compiled import SqlValue
 from spine.storage.sql.dml import insert, update
-from spine.storage.sql.predicates import Cmp, Where
+from spine.storage.sql.predicates import Cmp, OrderBy, Where
 from spine.storage.sql.query import select
-from spine.storage.tables import CHECKPOINTS, RUNS
+from spine.storage.tables import CHECKPOINTS, LEDGER_EVENTS, RUNS
 
 __all__ = [
-    "ADVANCE",
-    "ADVANCE_RENEW",
+    "CHECKPOINT_COLUMNS",
     "CLAIM",
     "DUE",
     "FINISH",
+    "HEAD",
     "INSERT_CHECKPOINT",
     "INSERT_EVENT",
     "INSERT_RUN",
     "KIND",
     "ORPHANED",
     "RELEASE",
+    "RENEW",
     "REWRITE_CHECKPOINT",
     "Checkpoint",
+    "CheckpointRow",
     "TrackedRun",
-    "event_row",
-    "lease_until",
-    "payload_json",
-    "step_key",
-    "step_payload",
     "step_reports",
     "stored_outcome",
 ]
@@ -114,7 +109,24 @@ class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
 
 
 _RUN: Final[Where] = "run_id"
-_FENCE: Final[tuple[Where, ...]] = (_RUN, Cmp("attempt", param="token"), Cmp("last_seq", param="expected"))
+_HOLDER: Final = Cmp("attempt", param="token")
+_FENCE: Final[tuple[Where, ...]] = (_RUN, _HOLDER, Cmp("last_seq", param="expected"))
+
+CHECKPOINT_COLUMNS: Final = (
+    "run_id",
+    "step_name",
+    "step_index",
+    "attempt",
+    "status",
+    "output",
+    "error",
+    "idempotency_key",
+    "started_at",
+    "finished_at",
+)
+"""The ``spine_checkpoints`` columns, in the order a :data:`CheckpointRow` holds them."""
+type CheckpointRow = tuple[str, str, int, int, str, bytes | None, str | None, str, SqlValue, SqlValue]
+"""A checkpoint as bound: instants are what the driver takes (SQLite: text, else datetimes)."""
 
 INSERT_RUN: Final = insert(
     RUNS,
@@ -137,10 +149,14 @@ INSERT_RUN: Final = insert(
     ],
 )
 """A new run, born claimed (``running``, leased) with its first event already anchored."""
-ADVANCE: Final = update(RUNS, ["last_seq", "last_hash"], where=_FENCE)
-"""Move the anchor past one more event, fenced."""
-ADVANCE_RENEW: Final = update(RUNS, ["last_seq", "last_hash", "lease_expires_at", "updated_at"], where=_FENCE)
-""":data:`ADVANCE` that also extends the lease (the heartbeat rides on a step's write)."""
+INSERT_EVENT: Final = insert(LEDGER_EVENTS, EVENT_COLUMNS)
+"""One ledger event (an ``EventRow``, bound positionally)."""
+INSERT_CHECKPOINT: Final = insert(CHECKPOINTS, CHECKPOINT_COLUMNS)
+"""One step's checkpoint (a :data:`CheckpointRow`, bound positionally)."""
+RENEW: Final = update(
+    RUNS, ["lease_expires_at", "updated_at", "last_seq", "last_hash"], where=[_RUN, _HOLDER]
+)
+"""Extend the holder's lease and bring the anchor up to date (rides on a step's write)."""
 CLAIM: Final = update(
     RUNS,
     [
@@ -155,7 +171,7 @@ CLAIM: Final = update(
     ],
     where=_FENCE,
 )
-"""Take the run: new status, the next fencing token, a fresh lease."""
+"""Take the run as it was read: new status, the next fencing token, a fresh lease."""
 FINISH: Final = update(
     RUNS,
     [
@@ -173,17 +189,18 @@ FINISH: Final = update(
     where=_FENCE,
 )
 """End the run's turn on this worker (completed, failed, dead-lettered or waiting); frees the lease."""
-RELEASE: Final = update(
-    RUNS, ["lease_owner", "lease_expires_at"], where=[_RUN, Cmp("attempt", param="token")]
-)
-"""Give the lease up without a status change (this worker cannot go on)."""
-INSERT_CHECKPOINT: Final = insert(CHECKPOINTS)
+RELEASE: Final = update(RUNS, ["lease_owner", "lease_expires_at", "last_seq", "last_hash"], where=_FENCE)
+"""Give the lease up without a status change (this worker cannot go on); anchors the chain."""
 REWRITE_CHECKPOINT: Final = update(
     CHECKPOINTS,
     ["step_index", "attempt", "status", "output", "error", "idempotency_key", "started_at", "finished_at"],
     where=[_RUN, "step_name"],
 )
 """Replace a step's checkpoint that did not finish it (failed, or a timer still waiting)."""
+HEAD: Final = select(
+    LEDGER_EVENTS, ["seq", "hash"], where=[_RUN], order_by=[OrderBy("seq", descending=True)], limit=True
+)
+"""The run's last event (``limit`` 1): the chain's head, as the events say."""
 DUE: Final = select(
     RUNS,
     ["run_id"],
@@ -200,94 +217,6 @@ ORPHANED: Final = select(
     limit=True,
 )
 """Running runs whose worker stopped renewing its lease."""
-
-_MAX_KEY: Final = 200
-
-
-def step_key(run_id: str, step: str, attempt: int) -> str:
-    """The idempotency key of one attempt of one step: the same every time it runs again.
-
-    A key that would not fit the column (200 characters) names the step by its digest.
-
-    >>> step_key("01J", "charge", 1)
-    '01J:charge:1'
-    >>> len(step_key("01J", "x" * 300, 2))
-    38
-    """
-    key = f"{run_id}:{step}:{attempt}"
-    if len(key) <= _MAX_KEY:
-        return key
-    return f"{run_id}:{hashlib.sha256(step.encode()).hexdigest()[:32]}:{attempt}"
-
-
-def step_payload(name_json: str, index: int, status: StepStatus, attempt: int) -> str:
-    """A step event's payload, already canonical JSON (``name_json``: the name as JSON text).
-
-    >>> step_payload('"load"', 3, StepStatus.COMPLETED, 1)
-    '{"attempt":1,"index":3,"status":"completed","step":"load"}'
-    """
-    return f'{{"attempt":{attempt},"index":{index},"status":"{status.value}","step":{name_json}}}'
-
-
-def event_row(
-    run_id: str,
-    seq: int,
-    prev_hash: str,
-    event: tuple[str, str, datetime, str],
-    *,
-    stored_at: SqlValue = None,
-) -> tuple[dict[str, SqlValue], str]:
-    """The :data:`INSERT_EVENT` parameters of an event sealed after ``prev_hash``, and its hash.
-
-    ``event`` is ``(event_id, event_type, occurred_at, payload_json)``; the payload must be
-    canonical JSON text. ``stored_at``: ``occurred_at`` as already bound for the driver.
-
-    >>> row, hashed = event_row("r", 1, "0" * 64, ("e", "started", datetime(2025, 1, 3, tzinfo=UTC), "{}"))
-    >>> row["seq"], len(hashed)
-    (1, 64)
-    """
-    event_id, event_type, at, payload_json = event
-    if at.tzinfo is not UTC:
-        at = at.astimezone(UTC)
-    hashed = digest(
-        run_id=run_id,
-        seq=seq,
-        event_id=event_id,
-        event_type=event_type,
-        occurred_at=at,
-        payload_json=payload_json,
-        prev_hash=prev_hash,
-    )
-    row: dict[str, SqlValue] = {
-        "run_id": run_id,
-        "seq": seq,
-        "event_id": event_id,
-        "event_type": event_type,
-        "occurred_at": at if stored_at is None else stored_at,
-        "payload": payload_json,
-        "prev_hash": prev_hash,
-        "hash": hashed,
-    }
-    return row, hashed
-
-
-def payload_json(values: Mapping[str, JsonValue], /) -> str | ValidationError:
-    """An event payload as canonical JSON text, or why it cannot be one.
-
-    >>> payload_json({"b": 1, "a": None})
-    '{"a":null,"b":1}'
-    """
-    text = canonical_json(values)
-    return text.unwrap() if isinstance(text, Success) else text.failure()
-
-
-def lease_until(now: datetime, lease_s: float, /) -> datetime:
-    """When a lease taken or renewed at ``now`` runs out.
-
-    >>> lease_until(datetime(2025, 1, 3, tzinfo=UTC), 30).second
-    30
-    """
-    return now + timedelta(seconds=lease_s)
 
 
 def stored_outcome(

@@ -9,36 +9,39 @@
 #   Busy     another owner holds an unexpired lease: keep off;
 #   Claim    take it, moving its status to RUNNING along ``path`` (checked against the run
 #            status machine; empty when taking over a RUNNING run whose worker vanished).
-# The claim itself is a compare-and-set on the row's ``attempt`` (the fencing token, which
-# the claim increments) and ledger anchor, so of two workers deciding Claim at once exactly
-# one wins; the loser, and any earlier holder still running, match no row from then on.
+# The claim itself is a compare-and-set on the row as it was read: its ``attempt`` (the
+# fencing token, which the claim increments) and its ledger anchor (which a live holder's
+# lease renewal moves). In the same transaction the claim appends its ``resumed`` event right
+# after the chain's head, read *before* the run's checkpoints were: had the holder written a
+# step since, that seq is taken and the claim fails. So of two workers deciding Claim at
+# once exactly one wins, it restores every step written before it, and any earlier holder
+# still running is fenced off at its next write (see ``checkpoint``).
 # A worker that restarts under its own ``owner`` name takes its runs back at once: its
 # earlier incarnation is gone (owner names must therefore be unique among live workers).
-# ``create`` and ``claim`` carry a decision out: each is one transaction that leaves the
-# run leased to this worker and returns the :class:`RunLog` it then writes through.
+# ``claim`` carries a decision out: one transaction that leaves the run leased to this
+# worker and returns the :class:`RunLog` it then writes through (``starts`` makes new runs).
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Final
 
 import msgspec
 from returns.result import Failure, Result, Success
 
-from spine.core.codec import encode_json
-from spine.core.errors import ConflictError, SpineError, ValidationError
-from spine.core.json_types import JsonValue
+from spine.core.errors import ConflictError, IntegrityError, SpineError, ValidationError
 from spine.execution.ledger_chain import GENESIS_HASH
 from spine.execution.status import RunStatus, allowed, transition
-from spine.orchestration.checkpoint import RunLog, RunStore
-from spine.orchestration.checkpoints import KIND, Checkpoint, TrackedRun, event_row, lease_until, payload_json
+from spine.orchestration.checkpoint import RunLog
+from spine.orchestration.checkpoints import TrackedRun
 from spine.orchestration.durable_codec import PlanCodec
+from spine.orchestration.run_events import event_row, lease_until, payload_json
+from spine.orchestration.run_store import RunStore
 from spine.storage.compiled import SqlValue
 
-__all__ = ["Busy", "Claim", "Decision", "NotDue", "Stored", "claim", "create", "decide", "path_to"]
+__all__ = ["Busy", "Claim", "Decision", "NotDue", "Stored", "claim", "decide", "path_to"]
 
 _ENDED: Final = frozenset({RunStatus.COMPLETED, RunStatus.DEAD_LETTERED, RunStatus.CANCELLED})
 
@@ -131,72 +134,33 @@ def decide(
     return Success(Claim(path=path, takeover=held))
 
 
-def create(
+def claim(
     store: RunStore,
     run: TrackedRun,
     codec: PlanCodec,
-    event: tuple[str, Mapping[str, JsonValue]],
-    copies: Sequence[Checkpoint] = (),
+    *,
+    takeover: bool,
+    head: tuple[int, str] | None = None,
 ) -> Result[RunLog, SpineError]:
-    """Insert ``run`` (born running and leased to this worker), its first event and ``copies``.
+    """Take ``run`` as it was read (a compare-and-set on its token and anchor).
 
-    An ``IntegrityError`` means its idempotency key is taken.
+    ``head``: the chain's head (``RunStore.head``), read before the checkpoints the caller
+    restores; ``None`` reads it in the claim's own transaction.
     """
-    now = run.created_at
-    payload = payload_json(event[1])
-    if isinstance(payload, ValidationError):
-        return Failure(payload)
-    row, hashed = event_row(run.run_id, 1, GENESIS_HASH, (store.ids.new_id(), event[0], now, payload))
-    params: dict[str, SqlValue] = {
-        "run_id": run.run_id,
-        "kind": KIND,
-        "name": run.name,
-        "status": RunStatus.RUNNING.value,
-        "idempotency_key": run.idempotency_key,
-        "parent_run_id": run.parent_run_id,
-        "attempt": 1,
-        "spec": encode_json(run.spec).decode(),
-        "created_at": now,
-        "updated_at": now,
-        "started_at": now,
-        "lease_owner": store.owner,
-        "lease_expires_at": lease_until(now, store.lease_s),
-        "last_seq": 1,
-        "last_hash": hashed,
-    }
     with store.db.transaction() as tx:
-        done: Result[object, SpineError] = store.execute("run", params)
-        if isinstance(done, Success):
-            done = store.execute("event", row)
-        if isinstance(done, Success) and copies:
-            done = store.checkpoints.insert_many(copies)
+        done = _claim(store, run, head, takeover=takeover)
         if not isinstance(done, Success):
             tx.set_rollback_only()
     if not isinstance(done, Success):
         return Failure(done.failure())
     if isinstance(tx.outcome, Failure):
         return Failure(tx.outcome.failure())
-    held = TrackedRun(
-        run_id=run.run_id,
-        name=run.name,
-        status=RunStatus.RUNNING,
-        idempotency_key=run.idempotency_key,
-        parent_run_id=run.parent_run_id,
-        attempt=1,
-        spec=run.spec,
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-        last_seq=1,
-        last_hash=hashed,
-    )
-    return Success(RunLog(store, held, codec))
+    return Success(RunLog(store, done.unwrap(), codec))
 
 
-def claim(
-    store: RunStore, run: TrackedRun, codec: PlanCodec, *, takeover: bool
-) -> Result[RunLog, SpineError]:
-    """Take ``run`` as it was read (a compare-and-set on its token and anchor)."""
+def _claim(
+    store: RunStore, run: TrackedRun, head: tuple[int, str] | None, *, takeover: bool
+) -> Result[TrackedRun, SpineError]:
     now = store.clock.now()
     token = run.attempt + 1
     payload = payload_json(
@@ -204,10 +168,16 @@ def claim(
     )
     if isinstance(payload, ValidationError):
         return Failure(payload)
-    seq = run.last_seq + 1
-    row, hashed = event_row(
-        run.run_id, seq, run.last_hash or GENESIS_HASH, (store.ids.new_id(), "resumed", now, payload)
-    )
+    if head is None:
+        found = store.head(run.run_id)
+        if not isinstance(found, Success):
+            return Failure(found.failure())
+        head = found.unwrap()
+    # The chain's head, unless the row's anchor is further on (events deleted past it): then
+    # the anchor, so that verify reports the gap instead of the claim papering over it.
+    last_seq, last_hash = head if head[0] > run.last_seq else (run.last_seq, run.last_hash or GENESIS_HASH)
+    seq = last_seq + 1
+    row, hashed = event_row(run.run_id, seq, last_hash, (store.ids.new_id(), "resumed", now, payload))
     params: dict[str, SqlValue] = {
         "status": RunStatus.RUNNING.value,
         "attempt": token,
@@ -221,32 +191,27 @@ def claim(
         "token": run.attempt,
         "expected": run.last_seq,
     }
-    with store.db.transaction() as tx:
-        moved = store.execute("claim", params)
-        if isinstance(moved, Success) and moved.unwrap() == 1:
-            done: Result[object, SpineError] = store.execute("event", row)
-        elif isinstance(moved, Success):
-            done = Failure(ConflictError(f"another worker claimed run {run.run_id!r} first"))
-        else:
-            done = moved
-        if not isinstance(done, Success):
-            tx.set_rollback_only()
-    if not isinstance(done, Success):
-        return Failure(done.failure())
-    if isinstance(tx.outcome, Failure):
-        return Failure(tx.outcome.failure())
-    held = TrackedRun(
-        run_id=run.run_id,
-        name=run.name,
-        status=RunStatus.RUNNING,
-        idempotency_key=run.idempotency_key,
-        parent_run_id=run.parent_run_id,
-        attempt=token,
-        spec=run.spec,
-        created_at=run.created_at,
-        updated_at=now,
-        started_at=run.started_at or now,
-        last_seq=seq,
-        last_hash=hashed,
+    moved = store.execute("claim", params)
+    if not isinstance(moved, Success):
+        return Failure(moved.failure())
+    inserted = store.insert("event", row) if moved.unwrap() == 1 else None
+    if moved.unwrap() != 1 or isinstance(inserted, IntegrityError):
+        return Failure(ConflictError(f"another worker claimed or wrote run {run.run_id!r} first"))
+    if inserted is not None:
+        return Failure(inserted)
+    return Success(
+        TrackedRun(
+            run_id=run.run_id,
+            name=run.name,
+            status=RunStatus.RUNNING,
+            idempotency_key=run.idempotency_key,
+            parent_run_id=run.parent_run_id,
+            attempt=token,
+            spec=run.spec,
+            created_at=run.created_at,
+            updated_at=now,
+            started_at=run.started_at or now,
+            last_seq=seq,
+            last_hash=hashed,
+        )
     )
-    return Success(RunLog(store, held, codec))

@@ -7,8 +7,8 @@ checkpoint instead of running it, and goes on from the first unfinished step). R
 ``spine_runs`` rows held under a lease (:mod:`spine.orchestration.leases`), so two workers
 never run one run at once and a crashed worker's run is taken over once its lease expires.
 Wait steps suspend the run with their deadline stored; ``resume_due`` continues the runs
-whose deadline passed. A run that fails is filed with the dead-letter queue; ``fork`` starts
-a new run from any step, reusing the checkpoints before it.
+whose deadline passed. A failed run is filed with the dead-letter queue; ``fork`` starts a
+new run from any step, reusing the checkpoints before it.
 
 At-least-once: a step that was running when its worker died runs again on resume. Its
 idempotency key, stored with its checkpoint, is the same each time (run id, step, attempt).
@@ -25,13 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol, cast, final
+from typing import cast, final
 
-import msgspec
 from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock, Sleeper
-from spine.core.errors import ConflictError, IntegrityError, NotFoundError, SpineError, ValidationError
+from spine.core.errors import ConflictError, IntegrityError, NotFoundError, SpineError
 from spine.core.ids import IdSource
 from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
 from spine.execution.dispatcher import DeadLetterSink
@@ -39,53 +38,25 @@ from spine.execution.executor import Executor
 from spine.execution.executors import InlineExecutor
 from spine.execution.random_source import SystemRandom
 from spine.execution.registry import HandlerRegistry
-from spine.execution.spec import WorkKind, WorkSpec
 from spine.execution.status import RunStatus
-from spine.orchestration import leases
-from spine.orchestration.checkpoint import RunLog, RunStore
-from spine.orchestration.checkpoints import (
-    DUE,
-    KIND,
-    ORPHANED,
-    Checkpoint,
-    TrackedRun,
-    step_reports,
-    stored_outcome,
-)
-from spine.orchestration.durable_codec import PlanCodec, Restored, restore
-from spine.orchestration.engine import Execution
-from spine.orchestration.plan import Plan
-from spine.orchestration.report import RunState, StepReport, StepStatus, WorkflowReport
+from spine.orchestration import leases, starts
+from spine.orchestration.checkpoint import RunLog
+from spine.orchestration.checkpoints import KIND, Checkpoint, TrackedRun
+from spine.orchestration.durable_codec import Restored
+from spine.orchestration.report import WorkflowReport
+from spine.orchestration.run_store import RunStore
 from spine.orchestration.runner import build_ports
+from spine.orchestration.turns import DurableWorkflow, Entry, drive, failed, prepare, stored_report
 from spine.orchestration.workflow import Workflow
 from spine.storage.database import Database
 
 __all__ = ["DurableWorkflow", "TrackedWorkflowRunner"]
 
+_RETRIES = 3
+"""By default, how often a turn broken off by a transient database error is taken up again."""
+_PAUSE_S = 0.05
+"""The first pause before that (then 4 and 16 times as long)."""
 _NOTHING = Restored(outcomes={}, unfinished=frozenset())
-
-
-class DurableWorkflow(Protocol):
-    """What the runner needs of a workflow to resume it in another process: a name and a plan."""
-
-    @property
-    def name(self) -> str:
-        """The name runs are stored under."""
-        ...
-
-    @property
-    def plan(self) -> Plan:
-        """The compiled plan."""
-        ...
-
-
-@final
-class _Entry:
-    __slots__ = ("codec", "name", "plan")
-
-    def __init__(self, workflow: DurableWorkflow) -> None:
-        self.name, self.plan = workflow.name, workflow.plan
-        self.codec = PlanCodec(self.plan)
 
 
 @final
@@ -96,9 +67,22 @@ class TrackedWorkflowRunner:
     own name takes its unfinished runs back at once). ``workflows`` are the ones it can
     resume by name (``run`` registers the workflows it is given, too). ``dead_letters``
     (a :class:`~spine.execution.dlq.DLQManager` on the same database) receives failed runs.
+    A checkpoint write that fails for a transient reason is retried by taking the run up
+    again from its checkpoints, up to ``transient_retries`` times (0: report it at once and
+    leave the run to ``resume``).
     """
 
-    __slots__ = ("_clock", "_ids", "_limit", "_operations", "_random", "_sleeper", "_store", "_workflows")
+    __slots__ = (
+        "_clock",
+        "_ids",
+        "_limit",
+        "_operations",
+        "_random",
+        "_retries",
+        "_sleeper",
+        "_store",
+        "_workflows",
+    )
 
     def __init__(
         self,
@@ -115,6 +99,7 @@ class TrackedWorkflowRunner:
         executor: Executor | None = None,
         dead_letters: DeadLetterSink | None = None,
         max_workers: int = 8,
+        transient_retries: int = _RETRIES,
     ) -> None:
         if not 0 < len(owner) <= 200 or not lease_s > 0:
             msg = f"owner must be 1-200 characters and lease_s > 0, got {owner!r} and {lease_s}"
@@ -125,10 +110,14 @@ class TrackedWorkflowRunner:
         self._random = random or SystemRandom().random
         self._operations = InlineExecutor(registry) if executor is None and registry is not None else executor
         self._limit = max_workers
+        if transient_retries < 0:
+            msg = f"transient_retries must be >= 0, got {transient_retries}"
+            raise ValueError(msg)
+        self._retries = transient_retries
         self._store = RunStore(
             db, clock=self._clock, ids=self._ids, owner=owner, lease_s=lease_s, dead_letters=dead_letters
         )
-        self._workflows: dict[str, _Entry] = {}
+        self._workflows: dict[str, Entry] = {}
         for workflow in workflows:
             self.register(workflow)
 
@@ -136,7 +125,7 @@ class TrackedWorkflowRunner:
         """Make ``workflow`` resumable by this runner (by its name; the latest one wins)."""
         known = self._workflows.get(workflow.name)
         if known is None or known.plan is not workflow.plan:
-            self._workflows[workflow.name] = _Entry(workflow)
+            self._workflows[workflow.name] = Entry(workflow.name, workflow.plan)
 
     # --- running -------------------------------------------------------------------------
 
@@ -154,13 +143,13 @@ class TrackedWorkflowRunner:
         report = self._keyed(entry, key) if key is not None else None
         if report is None:
             run_id = self._ids.new_id()
-            started = self._start(entry, value, run_id, key or run_id)
+            started = starts.start(self._store, entry, value, run_id, key or run_id)
             if isinstance(started, Success):
-                report = self._drive(entry, started.unwrap(), value, _NOTHING, None)
+                report = self._turn(entry, started.unwrap(), value, _NOTHING, None)
             elif key is not None and isinstance(started.failure(), IntegrityError):
                 report = self._keyed(entry, key)  # another worker started this key just now
             if report is None:
-                report = _failed(entry.name, started.failure())
+                report = failed(entry.name, started.failure())
         return cast("WorkflowReport[O]", report)
 
     def resume(self, run_id: str, /) -> Result[WorkflowReport[object], SpineError]:
@@ -210,23 +199,11 @@ class TrackedWorkflowRunner:
         stored = self.steps(run_id)
         if not isinstance(stored, Success):
             return Failure(stored.failure())
-        new_id = self._ids.new_id()
-        copies = _copies(entry.plan, stored.unwrap(), from_step, new_id)
-        if not isinstance(copies, Success):
-            return Failure(copies.failure())
-        start, rows = copies.unwrap()
-        restored = restore(entry.codec, rows)
-        value = entry.codec.decode_input(source.spec.params.get("input"))
-        if not isinstance(restored, Success) or isinstance(value, ValidationError):
-            return Failure(value if isinstance(value, ValidationError) else restored.failure())
-        params = {**source.spec.params, "plan": entry.codec.fingerprint}
-        spec = msgspec.structs.replace(source.spec, params=params, idempotency_key=None)
-        event = {"from_run": run_id, "from_step": start, "reused": len(rows), "owner": self._store.owner}
-        run = self._new_run(entry, new_id, new_id, spec, parent=run_id)
-        log = leases.create(self._store, run, entry.codec, ("forked", event), rows)
-        if not isinstance(log, Success):
-            return Failure(log.failure())
-        return Success(self._drive(entry, log.unwrap(), value, restored.unwrap(), None))
+        forked = starts.fork(self._store, entry, source, stored.unwrap(), from_step, self._ids.new_id())
+        if not isinstance(forked, Success):
+            return Failure(forked.failure())
+        log, value, restored = forked.unwrap()
+        return Success(self._turn(entry, log, value, restored, None))
 
     # --- reading -------------------------------------------------------------------------
 
@@ -253,49 +230,21 @@ class TrackedWorkflowRunner:
 
     # --- internals -----------------------------------------------------------------------
 
-    def _new_run(
-        self, entry: _Entry, run_id: str, key: str, spec: WorkSpec, parent: str | None = None
-    ) -> TrackedRun:
-        now = self._clock.now()
-        return TrackedRun(
-            run_id=run_id,
-            name=entry.name,
-            status=RunStatus.RUNNING,
-            idempotency_key=key,
-            parent_run_id=parent,
-            spec=spec,
-            created_at=now,
-            updated_at=now,
-        )
-
-    def _start(self, entry: _Entry, value: object, run_id: str, key: str) -> Result[RunLog, SpineError]:
-        raw = entry.codec.encode_input(value)
-        if isinstance(raw, ValidationError):
-            return Failure(raw)
-        try:
-            params = {"input": raw, "plan": entry.codec.fingerprint}
-            spec = WorkSpec(name=entry.name, kind=WorkKind.WORKFLOW, params=params, idempotency_key=key)
-        except ValidationError as error:
-            return Failure(error)
-        event = {"workflow": entry.name, "key": key, "owner": self._store.owner}
-        run = self._new_run(entry, run_id, key, spec)
-        return leases.create(self._store, run, entry.codec, ("started", event))
-
-    def _keyed(self, entry: _Entry, key: str) -> WorkflowReport[object] | None:
+    def _keyed(self, entry: Entry, key: str) -> WorkflowReport[object] | None:
         """The run stored under ``key``, continued or reported; ``None`` when there is none."""
         found = self._store.runs.find({"idempotency_key": key})
         if not isinstance(found, Success):
-            return _failed(entry.name, found.failure())
+            return failed(entry.name, found.failure())
         if not found.unwrap():
             return None
         row = found.unwrap()[0]
         if row.kind != KIND or row.name != entry.name:
             msg = f"key {key!r} belongs to a {row.kind} run of {row.name!r}, not to workflow {entry.name!r}"
-            return _failed(entry.name, ConflictError(msg, context={"run_id": row.run_id}), row.run_id)
+            return failed(entry.name, ConflictError(msg, context={"run_id": row.run_id}), row.run_id)
         done = self._continue(row, entry, None)
-        return done.unwrap() if isinstance(done, Success) else _failed(entry.name, done.failure(), row.run_id)
+        return done.unwrap() if isinstance(done, Success) else failed(entry.name, done.failure(), row.run_id)
 
-    def _find(self, run_id: str) -> Result[tuple[TrackedRun, _Entry], SpineError]:
+    def _find(self, run_id: str) -> Result[tuple[TrackedRun, Entry], SpineError]:
         found = self.get(run_id)
         if not isinstance(found, Success):
             return Failure(found.failure())
@@ -307,7 +256,7 @@ class TrackedWorkflowRunner:
         return Success((row, entry))
 
     def _continue(
-        self, row: TrackedRun, entry: _Entry, at: datetime | None
+        self, row: TrackedRun, entry: Entry, at: datetime | None, *, retries: int | None = None
     ) -> Result[WorkflowReport[object], SpineError]:
         """Claim ``row`` and run it on, or report it as it stands (see ``leases.decide``)."""
         decided = leases.decide(
@@ -320,47 +269,40 @@ class TrackedWorkflowRunner:
         )
         decision = decided.unwrap() if isinstance(decided, Success) else None
         if isinstance(decision, leases.Stored | leases.NotDue):
-            return Success(self._stored(row, entry, waiting=isinstance(decision, leases.NotDue)))
+            waiting = isinstance(decision, leases.NotDue)
+            return Success(stored_report(row, entry, self.steps, waiting=waiting))
         if isinstance(decision, leases.Busy):
             msg = f"run {row.run_id!r} is held by {decision.owner!r} until {decision.until}"
             return Failure(ConflictError(msg, context={"run_id": row.run_id, "owner": decision.owner}))
         if decision is None:
             return Failure(decided.failure())
-        prepared = self._prepare(row, entry)
+        head = self._store.head(row.run_id)  # before the checkpoints: see leases' theory
+        prepared = prepare(row, entry, self.steps) if isinstance(head, Success) else Failure(head.failure())
         if not isinstance(prepared, Success):
             return Failure(prepared.failure())
         value, restored = prepared.unwrap()
-        claimed = leases.claim(self._store, row, entry.codec, takeover=decision.takeover)
+        claimed = leases.claim(self._store, row, entry.codec, takeover=decision.takeover, head=head.unwrap())
         if not isinstance(claimed, Success):
             return Failure(claimed.failure())
-        return Success(self._drive(entry, claimed.unwrap(), value, restored, at))
+        return Success(self._turn(entry, claimed.unwrap(), value, restored, at, retries=retries))
 
-    def _prepare(self, row: TrackedRun, entry: _Entry) -> Result[tuple[object, Restored], SpineError]:
-        """The run's input and stored outcomes, read before claiming it.
-
-        A checkpoint written in between moves the run's anchor, so the claim then fails.
-        """
-        stored_plan = row.spec.params.get("plan")
-        if stored_plan != entry.codec.fingerprint:
-            msg = (
-                f"workflow {entry.name!r} changed since run {row.run_id!r} started "
-                f"(plan {stored_plan} then, {entry.codec.fingerprint} now): fork the run instead"
-            )
-            return Failure(ConflictError(msg, context={"run_id": row.run_id}))
-        value = entry.codec.decode_input(row.spec.params.get("input"))
-        if isinstance(value, ValidationError):
-            return Failure(value)
-        stored = self.steps(row.run_id)
-        if not isinstance(stored, Success):
-            return Failure(stored.failure())
-        return restore(entry.codec, stored.unwrap()).map(lambda restored: (value, restored))
-
-    def _drive(
-        self, entry: _Entry, log: RunLog, value: object, restored: Restored, at: datetime | None
+    def _turn(
+        self,
+        entry: Entry,
+        log: RunLog,
+        value: object,
+        restored: Restored,
+        at: datetime | None,
+        *,
+        retries: int | None = None,
     ) -> WorkflowReport[object]:
-        """Run the plan under ``log`` (``at``: the time timers are judged by) and end the turn."""
-        log.existing.update(restored.unfinished)
-        log.result = restored.result
+        """Drive the run under ``log`` (``at``: the time timers are judged by).
+
+        A checkpoint write that failed for a transient reason (a dropped connection, a lock
+        held too long) breaks the turn off; the run is then taken up again from its
+        checkpoints, after a short pause, up to ``retries`` times: the caller sees the run
+        complete, not the blip. The step that was being written runs again (at-least-once).
+        """
         clock = self._clock
 
         def gate(deadline: datetime) -> bool:
@@ -369,46 +311,29 @@ class TrackedWorkflowRunner:
         ports = build_ports(
             clock=clock, sleeper=self._sleeper, random=self._random, executor=self._operations, gate=gate
         )
-        execution = Execution(
-            entry.plan,
-            value,
-            ports,
-            workflow=entry.name,
-            restored=restored.outcomes,
-            journal=log.journal,
-            limit=self._limit,
-        )
-        report = execution.run()
-        report.run_id = log.run_id
-        problem = None if log.stopped else _settle(entry, log, execution, report)
-        if log.broken is not None:
-            log.release()
-        return report if problem is None else _failed(entry.name, problem, log.run_id)
-
-    def _stored(self, row: TrackedRun, entry: _Entry, *, waiting: bool) -> WorkflowReport[object]:
-        """The report of a run that does not run now (its steps are read only when asked for)."""
-        state, result = stored_outcome(row, entry.codec.decode_result, waiting=waiting)
-        nodes, steps = entry.plan.nodes, self.steps
-
-        def build() -> Iterable[StepReport]:
-            found = steps(row.run_id)
-            return step_reports(nodes, found.unwrap() if isinstance(found, Success) else ())
-
-        return WorkflowReport(workflow=entry.name, state=state, result=result, build=build, run_id=row.run_id)
+        report = drive(entry, log, value, restored, ports=ports, limit=self._limit)
+        broken = log.broken
+        retries = self._retries if retries is None else retries
+        if broken is None or not broken.retryable or retries <= 0:
+            return report
+        self._sleeper.sleep(_PAUSE_S * 4 ** (self._retries - retries))
+        found = self._find(log.run_id)
+        if not isinstance(found, Success):
+            return report
+        row, known = found.unwrap()
+        again = self._continue(row, known, at, retries=retries - 1)
+        return again.unwrap() if isinstance(again, Success) else report
 
     def _sweep(
         self, status: RunStatus, now: datetime | None, limit: int
     ) -> Result[tuple[WorkflowReport[object], ...], SpineError]:
         at = now or self._clock.now()
-        statement = DUE if status is RunStatus.WAITING else ORPHANED
-        due = self._store.db.execute(
-            statement, {"kind": KIND, "status": status.value, "now": at, "limit": limit}
-        )
+        due = self._store.due(status, at, limit)
         if not isinstance(due, Success):
             return Failure(due.failure())
         reports: list[WorkflowReport[object]] = []
-        for (run_id,) in due.unwrap().rows:
-            found = self._find(str(run_id))
+        for run_id in due.unwrap():
+            found = self._find(run_id)
             done: Result[WorkflowReport[object], SpineError]
             if isinstance(found, Success):
                 row, entry = found.unwrap()
@@ -418,53 +343,5 @@ class TrackedWorkflowRunner:
             if isinstance(done, Success):
                 reports.append(done.unwrap())
             elif not isinstance(done.failure(), ConflictError):  # else another worker got there first
-                reports.append(_failed("", done.failure(), str(run_id)))
+                reports.append(failed("", done.failure(), run_id))
         return Success(tuple(reports))
-
-
-def _copies(
-    plan: Plan, rows: Iterable[Checkpoint], from_step: str | None, run_id: str
-) -> Result[tuple[str, list[Checkpoint]], SpineError]:
-    """The step a fork starts from, and the finished checkpoints before it, moved to ``run_id``."""
-    done = {r.step_name for r in rows if r.status in (StepStatus.COMPLETED, StepStatus.CONTINUED)}
-    if from_step is None:
-        start = next((i for i, n in enumerate(plan.nodes) if n.name not in done), None)
-        if start is None:
-            return Failure(ConflictError("every step of the run finished: name the step to fork from"))
-    elif from_step in plan.index:
-        start = plan.index[from_step]
-    else:
-        return Failure(NotFoundError(f"the workflow has no step {from_step!r}", key=from_step))
-    copied = [
-        msgspec.structs.replace(r, run_id=run_id, step_index=plan.index[r.step_name])
-        for r in rows
-        if r.step_name in done and plan.index.get(r.step_name, start) < start
-    ]
-    return Success((plan.nodes[start].name, copied))
-
-
-def _settle(
-    entry: _Entry, log: RunLog, execution: Execution, report: WorkflowReport[object]
-) -> SpineError | None:
-    """End this worker's turn the way the run ended: completed, waiting, or failed."""
-    plan = entry.plan
-    if report.state is RunState.COMPLETED:
-        if log.result is None:  # the output's checkpoint is missing only if it was never written
-            encoded = entry.codec.encode(plan.output, report.result.unwrap())
-            if isinstance(encoded, ValidationError):
-                return log.fail(encoded, plan.nodes[plan.output].name) or encoded
-            log.result = encoded
-        return log.complete()
-    waiting = execution.suspended_at
-    if report.state is RunState.SUSPENDED and waiting is not None:
-        wake_at = report.step(plan.nodes[waiting].name).wake_at
-        if wake_at is not None:
-            return log.suspend(wake_at, plan.nodes[waiting].name)
-    failed = execution.failed_at
-    return log.fail(report.result.failure(), None if failed is None else plan.nodes[failed].name)
-
-
-def _failed(workflow: str, error: SpineError, run_id: str | None = None) -> WorkflowReport[object]:
-    return WorkflowReport(
-        workflow=workflow, state=RunState.FAILED, result=Failure(error), steps=(), run_id=run_id
-    )

@@ -1,89 +1,55 @@
-"""Rows and events of durable runs: canonical payloads, chain hashes, keys, stored outcomes."""
+"""Rows of durable runs: how a run that is not running reads back (outcomes, step reports)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import msgspec
-from hypothesis import given
-from hypothesis import strategies as st
+import pytest
 
 from spine.core.errors import CancelledError, NotFoundError, ValidationError, WorkflowError, to_record
-from spine.core.ids import EventId, RunId
-from spine.execution.ledger_chain import GENESIS_HASH, LedgerEvent, event_hash
-from spine.execution.ledger_hash import canonical_json
 from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
 from spine.orchestration.checkpoints import (
+    CHECKPOINT_COLUMNS,
+    CLAIM,
+    FINISH,
+    HEAD,
+    INSERT_CHECKPOINT,
+    INSERT_EVENT,
+    RELEASE,
+    RENEW,
     Checkpoint,
     TrackedRun,
-    event_row,
-    lease_until,
-    payload_json,
-    step_key,
-    step_payload,
     step_reports,
     stored_outcome,
 )
 from spine.orchestration.graph import INPUT, Node, NodeKind
 from spine.orchestration.report import RunState, StepStatus
+from spine.orchestration.run_events import EVENT_COLUMNS
+from spine.storage.sql.compiler import compile
+from spine.storage.sql.dialect import get_dialect
+from spine.storage.tables import CHECKPOINTS
 
 T0 = datetime(2025, 1, 3, tzinfo=UTC)
-names = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), min_size=1, max_size=60)
+DIALECTS = ["sqlite", "postgres", "mysql", "oracle", "db2"]
 
 
-@given(names, st.integers(0, 10_000), st.sampled_from(list(StepStatus)), st.integers(1, 50))
-def test_step_payloads_are_already_canonical_json(
-    name: str, index: int, status: StepStatus, attempt: int
-) -> None:
-    name_json = canonical_json(name).unwrap()
-    text = step_payload(name_json, index, status, attempt)
-    values = {"step": name, "index": index, "status": status.value, "attempt": attempt}
-    assert text == canonical_json(values).unwrap()
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_rows_bind_positionally_in_column_order_on_every_dialect(dialect: str) -> None:
+    target = get_dialect(dialect)
+    assert compile(INSERT_EVENT, target).param_names == EVENT_COLUMNS
+    assert compile(INSERT_CHECKPOINT, target).param_names == CHECKPOINT_COLUMNS
+    assert set(CHECKPOINT_COLUMNS) == {c.name for c in CHECKPOINTS.columns}
+    assert compile(HEAD, target).param_names == ("run_id", "limit")
 
 
-@given(names, st.integers(1, 1000), st.sampled_from(["started", "step_completed"]))
-def test_sealed_rows_hash_as_the_ledger_recomputes_them(name: str, seq: int, kind: str) -> None:
-    payload = payload_json({"step": name})
-    assert isinstance(payload, str)
-    row, hashed = event_row("run", seq, "ab" * 32, ("e1", kind, T0, payload))
-    event = LedgerEvent(
-        run_id=RunId("run"),
-        seq=seq,
-        event_id=EventId("e1"),
-        event_type=kind,
-        occurred_at=T0,
-        payload=msgspec.json.decode(payload),
-        prev_hash="ab" * 32,
-        hash=hashed,
-    )
-    assert event_hash(event) == hashed == row["hash"]
-
-
-def test_event_rows_store_instants_in_utc() -> None:
-    paris = datetime(2025, 1, 3, 1, tzinfo=timezone(timedelta(hours=1)))
-    row, _ = event_row("run", 1, GENESIS_HASH, ("e", "x", paris, "{}"))
-    assert row["occurred_at"] == T0
-    assert row["occurred_at"].tzinfo is UTC  # type: ignore[union-attr]  # a datetime here
-
-
-def test_payloads_that_are_not_json_are_refused() -> None:
-    assert isinstance(payload_json({"x": float("nan")}), ValidationError)
-
-
-@given(st.text(min_size=1, max_size=400), st.integers(1, 99))
-def test_step_keys_are_stable_and_fit_the_column(step: str, attempt: int) -> None:
-    run_id = "01JGZ8X9K3M5N7P9Q1R3S5T7V9"
-    key = step_key(run_id, step, attempt)
-    assert key == step_key(run_id, step, attempt)
-    assert len(key) <= 200
-    assert key.startswith(run_id)
-    assert key.endswith(f":{attempt}")
-    assert step_key(run_id, step, attempt + 1) != key
-
-
-def test_leases_run_for_their_length() -> None:
-    assert lease_until(T0, 1.5) == T0 + timedelta(seconds=1.5)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_run_row_writes_are_fenced_by_the_token_and_the_ends_by_the_anchor_too(dialect: str) -> None:
+    target = get_dialect(dialect)
+    assert compile(RENEW, target).param_names[-2:] == ("run_id", "token")
+    for statement in (CLAIM, FINISH, RELEASE):
+        assert compile(statement, target).param_names[-3:] == ("run_id", "token", "expected")
 
 
 def _run(status: RunStatus, **fields: object) -> TrackedRun:

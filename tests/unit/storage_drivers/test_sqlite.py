@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from returns.result import Success
 
-from spine.core.errors import DatabaseConnectionError, IntegrityError
+from spine.core.errors import DatabaseConnectionError, DatabaseError, IntegrityError, QueryError
 from spine.storage.compiled import CompiledQuery, Paramstyle, SqlValue
 from spine.storage.connection import FETCH_ROWS, ParameterError
 from spine.storage.drivers.sqlite import SqliteConnection, open_sqlite
@@ -40,6 +40,14 @@ def test_pragmas(conn: SqliteConnection) -> None:
     assert pragma("foreign_keys") == 1
     assert pragma("synchronous") == 1  # NORMAL
     assert pragma("busy_timeout") == 1500
+    assert pragma("wal_autocheckpoint") == 10_000
+
+
+def test_the_wal_checkpoint_interval_comes_from_the_url(tmp_path: Path) -> None:
+    url = parse_url(f"sqlite:///{tmp_path / 'db.sqlite'}?wal_autocheckpoint=250").unwrap()
+    conn = open_sqlite(url).unwrap()
+    assert conn.execute(_q("PRAGMA wal_autocheckpoint")).unwrap().scalar() == 250
+    conn.close()
 
 
 def test_memory_database() -> None:
@@ -162,3 +170,73 @@ def test_the_internal_fetch_rows_decides_as_execute_does(conn: SqliteConnection)
     assert fetch(conn, select, (1,)) == [(1, at, Decimal("1.10"))]
     conn.close()
     assert isinstance(fetch(conn, select, (1,)), DatabaseConnectionError)
+
+
+_WRITE_ALL = "_write_all"
+"""The batch fast path's name (``spine.orchestration.run_store.WRITE_ALL``), looked up on the class."""
+
+
+def _write_all(
+    conn: SqliteConnection, batch: list[tuple[CompiledQuery, tuple[SqlValue, ...]]]
+) -> tuple[int, DatabaseError] | None:
+    found: tuple[int, DatabaseError] | None = getattr(type(conn), _WRITE_ALL)(conn, batch)
+    return found
+
+
+def _ids(conn: SqliteConnection) -> list[object]:
+    return [row[0] for row in conn.execute(_q("SELECT id FROM t ORDER BY id")).unwrap().rows]
+
+
+def test_write_all_commits_a_batch_or_nothing(conn: SqliteConnection) -> None:
+    conn.execute(_q("CREATE TABLE t (id INTEGER PRIMARY KEY, ts TIMESTAMPTZ)")).unwrap()
+    insert = _q("INSERT INTO t VALUES (?, ?)", "id", "ts")
+    at = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert _write_all(conn, [(insert, (1, at)), (insert, (2, None))]) is None
+    assert _ids(conn) == [1, 2]
+    assert conn.execute(_q("SELECT ts FROM t WHERE id = 1")).unwrap().scalar() == at  # converted
+    failed = _write_all(conn, [(insert, (3, None)), (insert, (1, None)), (insert, (4, None))])
+    assert failed is not None
+    assert failed[0] == 1
+    assert isinstance(failed[1], IntegrityError)
+    naive = _write_all(conn, [(insert, (5, None)), (insert, (6, datetime(2024, 1, 1)))])
+    assert naive is not None
+    assert (naive[0], type(naive[1])) == (1, ParameterError)
+    style = CompiledQuery(sql="x", dialect="postgres", paramstyle=Paramstyle.FORMAT)
+    wrong = _write_all(conn, [(insert, (7, None)), (style, ())])
+    assert wrong is not None
+    assert (wrong[0], type(wrong[1])) == (1, ParameterError)
+    assert _ids(conn) == [1, 2]  # every failed batch rolled back whole
+    with conn.transaction() as tx:  # inside a transaction: a savepoint of it
+        assert _write_all(conn, [(insert, (8, None))]) is None
+        inner = _write_all(conn, [(insert, (9, None)), (insert, (8, None))])
+        assert inner is not None
+        assert inner[0] == 1
+    assert tx.outcome == Success(True)
+    assert _ids(conn) == [1, 2, 8]
+    conn.close()
+    closed = _write_all(conn, [(insert, (10, None))])
+    assert closed is not None
+    assert isinstance(closed[1], DatabaseConnectionError)
+
+
+def test_write_all_reports_a_lock_it_could_not_take_as_a_transaction_would(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    conn = open_sqlite(parse_url(f"sqlite:///{path}?busy_timeout=0").unwrap()).unwrap()
+    conn.execute(_q("CREATE TABLE t (id INTEGER PRIMARY KEY)")).unwrap()
+    holder = sqlite3.connect(path, autocommit=True)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        failed = _write_all(conn, [(_q("INSERT INTO t VALUES (?)", "id"), (1,))])
+        with conn.transaction():
+            refused = conn.execute(_q("INSERT INTO t VALUES (?)", "id"), {"id": 1}).failure()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert failed is not None
+    error = failed[1]
+    assert isinstance(error, QueryError)
+    assert (failed[0], type(error), error.sqlstate, error.retryable) == (0, type(refused), "25P02", True)
+    assert str(error) == str(refused)
+    assert _write_all(conn, [(_q("INSERT INTO t VALUES (?)", "id"), (1,))]) is None
+    assert _ids(conn) == [1]
+    conn.close()

@@ -55,6 +55,9 @@ def test_defaults_and_typed_options() -> None:
         pool_min=0, pool_max=9, timeout=2.5, prepare_threshold=None, sslmode="require"
     )
     assert parse_url("sqlite://:memory:").unwrap().options == UrlOptions()
+    assert UrlOptions().wal_autocheckpoint == 10_000
+    sqlite = parse_url("sqlite:///a.db?busy_timeout=2&wal_autocheckpoint=0").unwrap().options
+    assert (sqlite.busy_timeout, sqlite.wal_autocheckpoint) == (2.0, 0)
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,11 @@ def test_defaults_and_typed_options() -> None:
         ("postgresql://h/db?timeout=1&timeout=2", "timeout", "given twice"),
         ("postgresql://h/db?sslmode=maybe", "sslmode", "sslmode must be one of"),
         ("postgresql://h/db?prepare_threshold=-1", "prepare_threshold", "or 'none'"),
-        ("sqlite:///x.db?pool_max=3", "pool_max", "accepted: busy_timeout"),
+        ("sqlite:///x.db?pool_max=3", "pool_max", "accepted: busy_timeout, wal_autocheckpoint"),
+        ("sqlite:///x.db?wal_autocheckpoint=-1", "wal_autocheckpoint", "integer >= 0"),
+        ("sqlite:///x.db?wal_autocheckpoint=1e3", "wal_autocheckpoint", "got '1e3'"),
+        ("sqlite:///x.db?wal_autocheckpoint=\u00b2", "wal_autocheckpoint", "integer >= 0"),
+        ("postgresql://h/db?wal_autocheckpoint=5", "wal_autocheckpoint", "not accepted by postgres"),
         ("mysql://h/db?charset=latin1", "charset", "not accepted by mysql URLs"),
     ],
 )

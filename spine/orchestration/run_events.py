@@ -1,0 +1,214 @@
+"""A durable run's ledger events, made in memory: payloads, step keys, and the chain hash.
+
+# Theory of operation
+# -------------------
+# A worker holding a run is its only writer, so it seals the run's events itself, exactly as
+# :class:`~spine.execution.ledger.ExecutionLedger` seals them (the version-1 preimage of
+# :mod:`spine.execution.ledger_hash`): ``verify`` recomputes the same hashes. ``event_row``
+# seals any event through ``ledger_hash.digest``. The per-step hot path seals with
+# ``chain_hash`` instead: the run id and the event type arrive JSON-encoded once per run,
+# and one ``isoformat`` gives both the instant's preimage text and the text SQLite stores
+# (``instant_texts``). Tests pin ``chain_hash`` and ``instant_texts`` to ``digest``,
+# ``instant_text`` and the SQLite driver's ``utc_text``. Rows are tuples in column order
+# (``EVENT_COLUMNS``), bound positionally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from json.encoder import encode_basestring
+from typing import Final
+
+from returns.result import Success
+
+from spine.core.errors import ValidationError
+from spine.core.json_types import JsonValue
+from spine.execution.ledger_hash import PREIMAGE_VERSION, canonical_json, digest
+from spine.orchestration.report import StepStatus
+from spine.storage.compiled import SqlValue
+
+__all__ = [
+    "EVENT_COLUMNS",
+    "EventRow",
+    "chain_hash",
+    "event_row",
+    "instant_texts",
+    "json_string",
+    "lease_until",
+    "payload_json",
+    "step_key",
+    "step_payload",
+    "stored_before",
+]
+
+EVENT_COLUMNS: Final = (
+    "run_id",
+    "seq",
+    "event_id",
+    "event_type",
+    "occurred_at",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+"""The ``spine_ledger_events`` columns, in the order an :data:`EventRow` holds them."""
+type EventRow = tuple[str, int, str, str, SqlValue, str, str, str]
+
+_MAX_KEY: Final = 200
+_OPEN: Final = f"[{encode_basestring(PREIMAGE_VERSION)},"
+_STATUS: Final = {s: s.value for s in StepStatus}  # Enum ``.value`` is a descriptor call
+
+
+def _unencodable() -> ValidationError:
+    msg = "run_id, event_id, event_type and prev_hash must be text without U+0000 or lone surrogates"
+    return ValidationError(msg, constraint="encodable text")
+
+
+def step_key(run_id: str, step: str, attempt: int) -> str:
+    """The idempotency key of one attempt of one step: the same every time it runs again.
+
+    A key that would not fit the column (200 characters) names the step by its digest.
+
+    >>> step_key("01J", "charge", 1)
+    '01J:charge:1'
+    >>> len(step_key("01J", "x" * 300, 2))
+    38
+    """
+    key = f"{run_id}:{step}:{attempt}"
+    if len(key) <= _MAX_KEY:
+        return key
+    return f"{run_id}:{hashlib.sha256(step.encode()).hexdigest()[:32]}:{attempt}"
+
+
+def step_payload(name_json: str, index: int, status: StepStatus, attempt: int) -> str:
+    """A step event's payload, already canonical JSON (``name_json``: the name as JSON text).
+
+    >>> step_payload('"load"', 3, StepStatus.COMPLETED, 1)
+    '{"attempt":1,"index":3,"status":"completed","step":"load"}'
+    """
+    return f'{{"attempt":{attempt},"index":{index},"status":"{_STATUS[status]}","step":{name_json}}}'
+
+
+def payload_json(values: Mapping[str, JsonValue], /) -> str | ValidationError:
+    """An event payload as canonical JSON text, or why it cannot be one.
+
+    >>> payload_json({"b": 1, "a": None})
+    '{"a":null,"b":1}'
+    """
+    text = canonical_json(values)
+    return text.unwrap() if isinstance(text, Success) else text.failure()
+
+
+def json_string(text: str, /) -> str | None:
+    r"""``text`` as a canonical JSON string literal; ``None`` if a ledger may not hold it.
+
+    >>> json_string("load"), json_string("nul\x00")
+    ('"load"', None)
+    """
+    encoded = canonical_json(text)
+    return encoded.unwrap() if isinstance(encoded, Success) else None
+
+
+def instant_texts(at: datetime, /) -> tuple[str, str]:
+    """``at`` (aware) as SQLite stores it, and as the ledger's preimage writes it.
+
+    >>> instant_texts(datetime(2025, 1, 3, 4, 5, 6, 7, tzinfo=UTC))
+    ('2025-01-03 04:05:06.000007+00:00', '2025-01-03T04:05:06.000007Z')
+    """
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    stored = at.isoformat(" ", "microseconds")
+    return stored, f"{stored[:10]}T{stored[11:26]}Z"
+
+
+def stored_before(stored: str, at: datetime, micros: int, /) -> str:
+    """SQLite's text of ``micros`` microseconds before ``at``, given ``stored``: its text of ``at``.
+
+    Within the same second only the microseconds change, so they are all that is formatted.
+
+    >>> at = datetime(2025, 1, 3, 4, 5, 6, 7, tzinfo=UTC)
+    >>> stored_before(instant_texts(at)[0], at, 2), stored_before(instant_texts(at)[0], at, 1_000_000)
+    ('2025-01-03 04:05:06.000005+00:00', '2025-01-03 04:05:05.000007+00:00')
+    """
+    left = at.microsecond - micros
+    if 0 <= left <= at.microsecond:
+        return f"{stored[:20]}{left:06d}{stored[26:]}"
+    return instant_texts(at - timedelta(microseconds=micros))[0]
+
+
+def chain_hash(  # noqa: PLR0917 - the preimage's fields, pre-encoded, on the hot path
+    run_json: str,
+    seq: int,
+    event_id: str,
+    type_json: str,
+    instant: str,
+    payload: str,
+    prev_hash: str,
+) -> str | ValidationError:
+    """``ledger_hash.digest`` of an event, from parts already encoded for its preimage.
+
+    ``run_json`` and ``type_json`` are JSON string literals (:func:`json_string`),
+    ``instant`` the preimage's text of ``occurred_at`` (:func:`instant_texts`), ``payload``
+    canonical JSON.
+
+    >>> at = datetime(2025, 1, 3, tzinfo=UTC)
+    >>> chain_hash('"r"', 1, "e", '"t"', instant_texts(at)[1], "{}", "0" * 64) == digest(
+    ...     run_id="r", seq=1, event_id="e", event_type="t", occurred_at=at, payload_json="{}",
+    ...     prev_hash="0" * 64)
+    True
+    """
+    if "\x00" in event_id or "\x00" in prev_hash:
+        return _unencodable()
+    preimage = (
+        f'{_OPEN}{run_json},{int.__repr__(seq)},{encode_basestring(event_id)},{type_json},"{instant}",'
+        f"{payload},{encode_basestring(prev_hash)}]"
+    )
+    try:
+        return hashlib.sha256(preimage.encode()).hexdigest()
+    except UnicodeEncodeError:
+        return _unencodable()
+
+
+def event_row(
+    run_id: str,
+    seq: int,
+    prev_hash: str,
+    event: tuple[str, str, datetime, str],
+    *,
+    stored_at: SqlValue = None,
+) -> tuple[EventRow, str]:
+    """The row of an event sealed after ``prev_hash``, and its hash.
+
+    ``event`` is ``(event_id, event_type, occurred_at, payload_json)``; the payload must be
+    canonical JSON text. ``stored_at``: ``occurred_at`` as already bound for the driver.
+    Raises ``ValidationError`` when a text field cannot be hashed (see ``digest``).
+
+    >>> row, hashed = event_row("r", 1, "0" * 64, ("e", "started", datetime(2025, 1, 3, tzinfo=UTC), "{}"))
+    >>> row[1], row[7] == hashed, len(hashed)
+    (1, True, 64)
+    """
+    event_id, event_type, at, payload = event
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    hashed = digest(
+        run_id=run_id,
+        seq=seq,
+        event_id=event_id,
+        event_type=event_type,
+        occurred_at=at,
+        payload_json=payload,
+        prev_hash=prev_hash,
+    )
+    stored = at if stored_at is None else stored_at
+    return (run_id, seq, event_id, event_type, stored, payload, prev_hash, hashed), hashed
+
+
+def lease_until(now: datetime, lease_s: float, /) -> datetime:
+    """When a lease taken or renewed at ``now`` runs out.
+
+    >>> lease_until(datetime(2025, 1, 3, tzinfo=UTC), 30).second
+    30
+    """
+    return now + timedelta(seconds=lease_s)

@@ -1,0 +1,212 @@
+"""``RunStore``: what every durable run's log shares — the database, its statements, the ports.
+
+Statements are compiled once per store. Inserts bind positional rows (``EventRow``,
+``CheckpointRow``) and go through the interpreter's fast paths where it has them:
+``FETCH_ROWS`` for one statement, :data:`WRITE_ALL` for a step's whole transaction (the
+SQLite interpreter has both); elsewhere they run through the ``Connection`` port, in a
+``transaction()``. Updates (rare: claims, renewals, the end of a turn) always take the port,
+which reports the rows they matched.
+
+It runs statements only on the ``Database`` it is given, and imports no driver (the pure
+contract holds): the composition root injects the database, the clock and the ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Final, final
+
+from returns.result import Failure, Result, Success
+
+from spine.core.clock import Clock
+from spine.core.errors import DatabaseError
+from spine.core.ids import IdSource
+from spine.execution.dispatcher import DeadLetterSink
+from spine.execution.ledger_chain import GENESIS_HASH
+from spine.execution.status import RunStatus
+from spine.orchestration.checkpoints import (
+    CLAIM,
+    DUE,
+    FINISH,
+    HEAD,
+    INSERT_CHECKPOINT,
+    INSERT_EVENT,
+    INSERT_RUN,
+    KIND,
+    ORPHANED,
+    RELEASE,
+    RENEW,
+    REWRITE_CHECKPOINT,
+    Checkpoint,
+    CheckpointRow,
+    TrackedRun,
+)
+from spine.orchestration.run_events import EventRow
+from spine.storage.compiled import CompiledQuery, SqlValue
+from spine.storage.connection import FETCH_ROWS, Connection, FetchRows
+from spine.storage.database import Database
+from spine.storage.repository import BaseRepository
+from spine.storage.sql.compiler import compile
+from spine.storage.tables import CHECKPOINTS, RUNS
+
+__all__ = ["WRITE_ALL", "AnchorRow", "RunStore", "WriteAll"]
+
+WRITE_ALL: Final = "_write_all"
+"""The name of an interpreter's optional batch fast path; not part of the ``Connection`` port.
+
+``_write_all(self, batch)`` runs ``(query, positional args)`` pairs in one transaction of
+their own, all or nothing (a savepoint inside an open transaction), binding, converting and
+failing exactly as ``execute`` does. It returns ``None`` once committed, else the index of the
+statement that failed (``len(batch)``: the COMMIT) and its error, everything rolled back; a
+BEGIN that fails is the first statement's refusal (``25P02``), as in a ``transaction()``.
+Looked up on the class, as ``FETCH_ROWS`` is. The SQLite interpreter has it."""
+
+type Batch = Sequence[tuple[CompiledQuery, tuple[SqlValue, ...]]]
+type WriteAll = Callable[[Connection, Batch], tuple[int, DatabaseError] | None]
+type AnchorRow = tuple[SqlValue, SqlValue, int, str, str, int]
+"""The ``renew`` update's arguments: lease_expires_at, updated_at, last_seq, last_hash, run_id, token."""
+"""The signature of a :data:`WRITE_ALL` method, looked up on the class (``self`` first)."""
+
+_STATEMENTS: Final = {
+    "renew": RENEW,
+    "claim": CLAIM,
+    "finish": FINISH,
+    "event": INSERT_EVENT,
+    "checkpoint": INSERT_CHECKPOINT,
+    "rewrite": REWRITE_CHECKPOINT,
+    "run": INSERT_RUN,
+    "release": RELEASE,
+    "head": HEAD,
+    "due": DUE,
+    "orphaned": ORPHANED,
+}
+
+
+@final
+class RunStore:
+    """The database, its compiled statements, and the ports every run's log writes through."""
+
+    __slots__ = (
+        "_checkpoint",
+        "_event",
+        "_fetch",
+        "_q",
+        "_renew",
+        "_write_all",
+        "checkpoints",
+        "clock",
+        "db",
+        "dead_letters",
+        "ids",
+        "lease_s",
+        "owner",
+        "runs",
+        "sqlite",
+    )
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock,
+        ids: IdSource,
+        owner: str,
+        lease_s: float,
+        dead_letters: DeadLetterSink | None,
+    ) -> None:
+        self.db, self.clock, self.ids, self.owner, self.lease_s = db, clock, ids, owner, lease_s
+        self.dead_letters = dead_letters
+        self.runs = BaseRepository(db, RUNS, TrackedRun)
+        self.checkpoints = BaseRepository(db, CHECKPOINTS, Checkpoint)
+        self._q: dict[str, CompiledQuery] = {k: compile(s, db.dialect) for k, s in _STATEMENTS.items()}
+        self._event, self._checkpoint = self._q["event"], self._q["checkpoint"]
+        self._renew = self._q["renew"]
+        kind = type(db.connection)
+        self._fetch: FetchRows | None = getattr(kind, FETCH_ROWS, None)
+        self._write_all: WriteAll | None = getattr(kind, WRITE_ALL, None)
+        self.sqlite = db.dialect.name == "sqlite"
+        """Instants are bound as the text SQLite stores (made once, from the text the ledger
+        hashes); other databases bind datetimes."""
+
+    def instant(self, at: datetime, stored: str) -> SqlValue:
+        """``at`` as bound here: ``stored`` (its SQLite text) on SQLite, else ``at`` itself."""
+        return stored if self.sqlite else at
+
+    def execute(self, name: str, params: Mapping[str, SqlValue]) -> Result[int, DatabaseError]:
+        """Run one of the compiled statements by name; the rows it affected."""
+        ran = self.db.connection.execute(self._q[name], params)
+        if isinstance(ran, Success):
+            return Success(ran.unwrap().rowcount)
+        return Failure(ran.failure())
+
+    def insert(self, name: str, row: Sequence[SqlValue]) -> DatabaseError | None:
+        """Run one of the compiled inserts on a positional ``row``; its error, if any."""
+        query, conn, fetch = self._q[name], self.db.connection, self._fetch
+        if fetch is None:
+            ran = conn.execute(query, dict(zip(query.param_names, row, strict=True)))
+            return None if isinstance(ran, Success) else ran.failure()
+        done = fetch(conn, query, tuple(row))
+        return done if isinstance(done, DatabaseError) else None
+
+    def insert_all(
+        self, rows: Sequence[tuple[str, tuple[SqlValue, ...]]]
+    ) -> tuple[int, DatabaseError] | None:
+        """The compiled inserts ``rows`` names, in one transaction: all or nothing.
+
+        ``None`` once committed; else the index of the insert that failed (``len(rows)``:
+        the commit) and its error. See :data:`WRITE_ALL`.
+        """
+        q, write_all = self._q, self._write_all
+        if write_all is not None:
+            return write_all(self.db.connection, [(q[name], row) for name, row in rows])
+        failed: tuple[int, DatabaseError] | None = None
+        with self.db.transaction() as tx:
+            for k, (name, row) in enumerate(rows):
+                error = self.insert(name, row)
+                if error is not None:
+                    failed = k, error
+                    tx.set_rollback_only()
+                    break
+        if failed is None and isinstance(tx.outcome, Failure):
+            failed = len(rows), tx.outcome.failure()
+        return failed
+
+    def due(self, status: RunStatus, at: datetime, limit: int) -> Result[list[str], DatabaseError]:
+        """The workflow runs a sweep at ``at`` takes: timers due (WAITING) or leases expired (RUNNING).
+
+        Oldest first, at most ``limit``.
+        """
+        statement = "due" if status is RunStatus.WAITING else "orphaned"
+        params: dict[str, SqlValue] = {"kind": KIND, "status": status.value, "now": at, "limit": limit}
+        ran = self.db.connection.execute(self._q[statement], params)
+        if not isinstance(ran, Success):
+            return Failure(ran.failure())
+        return Success([str(row[0]) for row in ran.unwrap().rows])
+
+    def write_step(
+        self, event: EventRow, checkpoint: CheckpointRow, anchor: AnchorRow
+    ) -> tuple[int, DatabaseError] | None:
+        """A step's event, checkpoint and run-row anchor, in one transaction (pre-bound).
+
+        The anchor update is fenced by the lease token; a worker that lost the run is also
+        stopped by the event's key (the claim wrote the next event), so its row count is
+        not needed here.
+        """
+        write_all = self._write_all
+        if write_all is None:
+            return self.insert_all((("event", event), ("checkpoint", checkpoint), ("renew", anchor)))
+        return write_all(
+            self.db.connection, ((self._event, event), (self._checkpoint, checkpoint), (self._renew, anchor))
+        )
+
+    def head(self, run_id: str) -> Result[tuple[int, str], DatabaseError]:
+        """The seq and hash of the run's last ledger event (``0`` and the genesis hash: none)."""
+        ran = self.db.connection.execute(self._q["head"], {"run_id": run_id, "limit": 1})
+        if not isinstance(ran, Success):
+            return Failure(ran.failure())
+        rows = ran.unwrap().rows
+        if not rows:
+            return Success((0, GENESIS_HASH))
+        seq, hashed = rows[0]
+        return Success((int(str(seq)), str(hashed)))

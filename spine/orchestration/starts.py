@@ -1,0 +1,158 @@
+"""How a durable run begins: started for a workflow's input, or forked from another run.
+
+A new run is born claimed: one transaction inserts its ``spine_runs`` row (``running``,
+leased to this worker, token 1), its first ledger event (``started`` or ``forked``, anchored)
+and, for a fork, the checkpoints it reuses; it returns the :class:`RunLog` the worker then
+writes through. An ``IntegrityError`` means the run's idempotency key is taken.
+
+Every effect goes through the store's injected database, clock and ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from spine.core.codec import encode_json
+from spine.core.errors import SpineError, ValidationError
+from spine.core.json_types import JsonValue
+from spine.execution.ledger_chain import GENESIS_HASH
+from spine.execution.spec import WorkKind, WorkSpec
+from spine.execution.status import RunStatus
+from spine.orchestration.checkpoint import RunLog
+from spine.orchestration.checkpoints import KIND, Checkpoint, TrackedRun
+from spine.orchestration.durable_codec import PlanCodec, Restored, restore
+from spine.orchestration.run_events import event_row, lease_until, payload_json
+from spine.orchestration.run_store import RunStore
+from spine.orchestration.turns import Entry, copies
+from spine.storage.compiled import SqlValue
+
+__all__ = ["create", "fork", "start"]
+
+
+def start(store: RunStore, entry: Entry, value: object, run_id: str, key: str) -> Result[RunLog, SpineError]:
+    """Create run ``run_id`` of ``entry`` on ``value``, stored under ``key``."""
+    raw = entry.codec.encode_input(value)
+    if isinstance(raw, ValidationError):
+        return Failure(raw)
+    try:
+        params = {"input": raw, "plan": entry.codec.fingerprint}
+        spec = WorkSpec(name=entry.name, kind=WorkKind.WORKFLOW, params=params, idempotency_key=key)
+    except ValidationError as error:
+        return Failure(error)
+    event = {"workflow": entry.name, "key": key, "owner": store.owner}
+    return create(store, _new_run(store, entry, run_id, key, spec=spec), entry.codec, ("started", event))
+
+
+def fork(  # noqa: PLR0917 - what a fork is made of
+    store: RunStore,
+    entry: Entry,
+    source: TrackedRun,
+    stored: Sequence[Checkpoint],
+    from_step: str | None,
+    new_id: str,
+) -> Result[tuple[RunLog, object, Restored], SpineError]:
+    """Create run ``new_id``: ``source``'s input again, its checkpoints before ``from_step`` reused.
+
+    The new run's log, its input and what it restores (see ``TrackedWorkflowRunner.fork``).
+    """
+    copied = copies(entry.plan, stored, from_step, new_id)
+    if not isinstance(copied, Success):
+        return Failure(copied.failure())
+    start_step, rows = copied.unwrap()
+    restored = restore(entry.codec, rows)
+    value = entry.codec.decode_input(source.spec.params.get("input"))
+    if not isinstance(restored, Success) or isinstance(value, ValidationError):
+        return Failure(value if isinstance(value, ValidationError) else restored.failure())
+    params = {**source.spec.params, "plan": entry.codec.fingerprint}
+    spec = msgspec.structs.replace(source.spec, params=params, idempotency_key=None)
+    event: dict[str, JsonValue] = {
+        "from_run": source.run_id,
+        "from_step": start_step,
+        "reused": len(rows),
+        "owner": store.owner,
+    }
+    run = _new_run(store, entry, new_id, new_id, spec=spec, parent=source.run_id)
+    log = create(store, run, entry.codec, ("forked", event), rows)
+    return log.map(lambda held: (held, value, restored.unwrap()))
+
+
+def _new_run(
+    store: RunStore, entry: Entry, run_id: str, key: str, *, spec: WorkSpec, parent: str | None = None
+) -> TrackedRun:
+    now = store.clock.now()
+    return TrackedRun(
+        run_id=run_id,
+        name=entry.name,
+        status=RunStatus.RUNNING,
+        idempotency_key=key,
+        parent_run_id=parent,
+        spec=spec,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def create(
+    store: RunStore,
+    run: TrackedRun,
+    codec: PlanCodec,
+    event: tuple[str, Mapping[str, JsonValue]],
+    copies: Sequence[Checkpoint] = (),
+) -> Result[RunLog, SpineError]:
+    """Insert ``run`` (born running and leased to this worker), its first event and ``copies``.
+
+    An ``IntegrityError`` means its idempotency key is taken.
+    """
+    now = run.created_at
+    payload = payload_json(event[1])
+    if isinstance(payload, ValidationError):
+        return Failure(payload)
+    row, hashed = event_row(run.run_id, 1, GENESIS_HASH, (store.ids.new_id(), event[0], now, payload))
+    params: dict[str, SqlValue] = {
+        "run_id": run.run_id,
+        "kind": KIND,
+        "name": run.name,
+        "status": RunStatus.RUNNING.value,
+        "idempotency_key": run.idempotency_key,
+        "parent_run_id": run.parent_run_id,
+        "attempt": 1,
+        "spec": encode_json(run.spec).decode(),
+        "created_at": now,
+        "updated_at": now,
+        "started_at": now,
+        "lease_owner": store.owner,
+        "lease_expires_at": lease_until(now, store.lease_s),
+        "last_seq": 1,
+        "last_hash": hashed,
+    }
+    with store.db.transaction() as tx:
+        done: Result[object, SpineError] = store.execute("run", params)
+        if isinstance(done, Success):
+            inserted = store.insert("event", row)
+            done = done if inserted is None else Failure(inserted)
+        if isinstance(done, Success) and copies:
+            done = store.checkpoints.insert_many(copies)
+        if not isinstance(done, Success):
+            tx.set_rollback_only()
+    if not isinstance(done, Success):
+        return Failure(done.failure())
+    if isinstance(tx.outcome, Failure):
+        return Failure(tx.outcome.failure())
+    held = TrackedRun(
+        run_id=run.run_id,
+        name=run.name,
+        status=RunStatus.RUNNING,
+        idempotency_key=run.idempotency_key,
+        parent_run_id=run.parent_run_id,
+        attempt=1,
+        spec=run.spec,
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+        last_seq=1,
+        last_hash=hashed,
+    )
+    return Success(RunLog(store, held, codec))

@@ -1,0 +1,129 @@
+"""A durable run's events made in memory: payloads, keys, and hashes equal to the ledger's own."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spine.core.errors import ValidationError
+from spine.core.ids import EventId, RunId
+from spine.execution.ledger_chain import GENESIS_HASH, LedgerEvent, event_hash
+from spine.execution.ledger_hash import canonical_json, digest, instant_text
+from spine.orchestration.report import StepStatus
+from spine.orchestration.run_events import (
+    chain_hash,
+    event_row,
+    instant_texts,
+    json_string,
+    lease_until,
+    payload_json,
+    step_key,
+    step_payload,
+    stored_before,
+)
+from spine.storage.drivers._values import utc_text
+
+T0 = datetime(2025, 1, 3, tzinfo=UTC)
+names = st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), min_size=1, max_size=60)
+texts = st.text(max_size=40)  # anything: U+0000 and lone surrogates included
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+instants = st.datetimes(
+    min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.one_of(st.just(UTC), offsets)
+)
+
+
+@given(names, st.integers(0, 10_000), st.sampled_from(list(StepStatus)), st.integers(1, 50))
+def test_step_payloads_are_already_canonical_json(
+    name: str, index: int, status: StepStatus, attempt: int
+) -> None:
+    name_json = canonical_json(name).unwrap()
+    text = step_payload(name_json, index, status, attempt)
+    values = {"step": name, "index": index, "status": status.value, "attempt": attempt}
+    assert text == canonical_json(values).unwrap()
+
+
+@given(names, st.integers(1, 1000), st.sampled_from(["started", "step_completed"]))
+def test_sealed_rows_hash_as_the_ledger_recomputes_them(name: str, seq: int, kind: str) -> None:
+    payload = payload_json({"step": name})
+    assert isinstance(payload, str)
+    row, hashed = event_row("run", seq, "ab" * 32, ("e1", kind, T0, payload))
+    event = LedgerEvent(
+        run_id=RunId("run"),
+        seq=seq,
+        event_id=EventId("e1"),
+        event_type=kind,
+        occurred_at=T0,
+        payload=msgspec.json.decode(payload),
+        prev_hash="ab" * 32,
+        hash=hashed,
+    )
+    assert event_hash(event) == hashed == row[7]
+
+
+def test_event_rows_store_instants_in_utc() -> None:
+    paris = datetime(2025, 1, 3, 1, tzinfo=timezone(timedelta(hours=1)))
+    row, _ = event_row("run", 1, GENESIS_HASH, ("e", "x", paris, "{}"))
+    stored = row[4]
+    assert isinstance(stored, datetime)
+    assert stored == T0
+    assert stored.tzinfo is UTC
+
+
+def test_payloads_that_are_not_json_are_refused() -> None:
+    assert isinstance(payload_json({"x": float("nan")}), ValidationError)
+
+
+@given(st.text(min_size=1, max_size=400), st.integers(1, 99))
+def test_step_keys_are_stable_and_fit_the_column(step: str, attempt: int) -> None:
+    run_id = "01JGZ8X9K3M5N7P9Q1R3S5T7V9"
+    key = step_key(run_id, step, attempt)
+    assert key == step_key(run_id, step, attempt)
+    assert len(key) <= 200
+    assert key.startswith(run_id)
+    assert key.endswith(f":{attempt}")
+    assert step_key(run_id, step, attempt + 1) != key
+
+
+def test_leases_run_for_their_length() -> None:
+    assert lease_until(T0, 1.5) == T0 + timedelta(seconds=1.5)
+
+
+@given(instants)
+def test_one_isoformat_gives_both_the_stored_and_the_hashed_text(at: datetime) -> None:
+    assert instant_texts(at) == (utc_text(at), instant_text(at))
+
+
+@given(texts, st.integers(1, 2**40), texts, st.sampled_from(list(StepStatus)), instants, names, texts)
+def test_the_hot_path_hash_is_the_ledgers_digest(  # noqa: PLR0917 - one event's fields
+    run_id: str, seq: int, event_id: str, status: StepStatus, at: datetime, name: str, prev: str
+) -> None:
+    payload = step_payload(canonical_json(name).unwrap(), 3, status, 1)
+    event_type = f"step_{status.value}"
+    try:
+        expected: str | None = digest(
+            run_id=run_id,
+            seq=seq,
+            event_id=event_id,
+            event_type=event_type,
+            occurred_at=at,
+            payload_json=payload,
+            prev_hash=prev,
+        )
+    except ValidationError:
+        expected = None
+    run_json, type_json = json_string(run_id), json_string(event_type)
+    if run_json is None:  # the log refuses such a run before it hashes anything
+        assert expected is None
+        return
+    assert type_json is not None
+    hashed = chain_hash(run_json, seq, event_id, type_json, instant_texts(at)[1], payload, prev)
+    assert hashed == expected if expected is not None else isinstance(hashed, ValidationError)
+
+
+@given(instants, st.integers(0, 3_000_000))
+def test_a_steps_start_is_stored_as_the_driver_would_store_it(at: datetime, micros: int) -> None:
+    start = at - timedelta(microseconds=micros)
+    assert stored_before(instant_texts(at)[0], at, micros) == utc_text(start)
