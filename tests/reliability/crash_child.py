@@ -12,10 +12,8 @@ from typing import Final, Never
 
 from spine.core.errors import SpineError
 from spine.orchestration import Task, chain_all, lift, workflow
-from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
-from spine.storage.connect import connect
-from spine.storage.database import Database
+from tests.reliability.crash_support import child_main
 
 STEPS: Final = 200
 SEED: Final = 7
@@ -52,14 +50,8 @@ def expected() -> int:
 
 
 def main(argv: list[str]) -> int:
-    db_path, key, pause = argv
-    db = Database(connect(f"sqlite:///{db_path}").unwrap())
-    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
-    flow = build(float(pause))
-    print("ready", flush=True)
-    report = runner.run(flow, SEED, key=key)
-    print("done", report.result.unwrap(), flush=True)
-    return 0
+    """Run or resume the run under the key in ``argv``."""
+    return child_main(build, SEED, OWNER, argv)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,8 @@ from typing import Final, Never
 
 from spine.core.errors import SpineError
 from spine.orchestration import Step, Task, chain, chain_all, lift, map_each, parallel, workflow
-from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
-from spine.storage.connect import connect
-from spine.storage.database import Database
+from tests.reliability.crash_support import child_main
 
 SEED: Final = 11
 ITEMS: Final = 16
@@ -91,14 +89,8 @@ def expected() -> int:
 
 
 def main(argv: list[str]) -> int:
-    db_path, key, pause = argv
-    db = Database(connect(f"sqlite:///{db_path}").unwrap())
-    runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
-    flow = build(float(pause))
-    print("ready", flush=True)
-    report = runner.run(flow, SEED, key=key)
-    print("done", report.result.unwrap(), flush=True)
-    return 0
+    """Run or resume the run under the key in ``argv``."""
+    return child_main(build, SEED, OWNER, argv)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Final
 
@@ -19,29 +17,19 @@ import pytest
 
 from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
 from spine.execution.ledger import ExecutionLedger
-from spine.execution.status import RunStatus
-from spine.orchestration.report import StepStatus
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from tests.reliability.crash_shapes_child import OWNER, SEED, build, expected
+from tests.reliability.crash_support import check_resumed, spawn
 
 TRIALS: Final = 30
 PAUSE_S: Final = 0.003
-ROOT: Final = Path(__file__).resolve().parents[2]
 
 
 def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_shapes_child", str(db_path), key, str(PAUSE_S)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+    return spawn("tests.reliability.crash_shapes_child", db_path, key, PAUSE_S)
 
 
 @pytest.mark.slow
@@ -75,19 +63,7 @@ def test_fanned_out_runs_killed_at_random_points_resume_exactly(tmp_path: Path) 
         report = runner.run(flow, SEED, key=key)
         assert report.result.unwrap() == expected(), f"trial {trial}"
         assert report.run_id is not None
-        assert runner.get(report.run_id).unwrap().status is RunStatus.COMPLETED
-        checkpoints = runner.steps(report.run_id).unwrap()
-        names = Counter(c.step_name for c in checkpoints)
-        assert len(names) == steps, f"trial {trial}: {steps - len(names)} steps without a checkpoint"
-        assert set(names.values()) == {1}
-        assert {c.status for c in checkpoints} == {StepStatus.COMPLETED}
-        events = ledger.events(report.run_id).unwrap()
-        assert len({e.seq for e in events}) == len(events)
-        step_events = Counter(
-            (e.event_type, e.payload["step"]) for e in events if e.event_type.startswith("step_")
-        )
-        assert set(step_events.values()) == {1}, f"trial {trial}: a step event was written twice"
-        assert ledger.verify(report.run_id).unwrap().ok
+        check_resumed(runner, ledger, report.run_id, steps, trial)
     assert kills == 40
     assert mid_run >= TRIALS // 2, "the kills should mostly land while a run is going on"
     assert ledger.verify().unwrap().ok

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import random
 import subprocess
-import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Final
 
@@ -19,29 +17,19 @@ import pytest
 
 from spine.core.system import SystemClock, SystemIdSource, SystemSleeper
 from spine.execution.ledger import ExecutionLedger
-from spine.execution.status import RunStatus
-from spine.orchestration.report import StepStatus
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from tests.reliability.crash_child import OWNER, SEED, STEPS, build, expected
+from tests.reliability.crash_support import check_resumed, spawn
 
 TRIALS: Final = 20
 PAUSE_S: Final = 0.0002
-ROOT: Final = Path(__file__).resolve().parents[2]
 
 
 def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_child", str(db_path), key, str(PAUSE_S)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    return proc
+    return spawn("tests.reliability.crash_child", db_path, key, PAUSE_S)
 
 
 def _uninterrupted(db_path: Path) -> tuple[int, float]:
@@ -86,23 +74,8 @@ def test_runs_killed_at_random_points_resume_to_the_uninterrupted_result(tmp_pat
         progress.append(_done_steps(runner, key))
         report = runner.run(flow, SEED, key=key)
         assert report.result.unwrap() == clean, f"trial {trial}"
-        run_id = report.run_id
-        assert run_id is not None
-        assert runner.get(run_id).unwrap().status is RunStatus.COMPLETED
-        checkpoints = runner.steps(run_id).unwrap()
-        names = Counter(c.step_name for c in checkpoints)
-        assert len(checkpoints) == STEPS == len(names), f"trial {trial}"
-        assert set(names.values()) == {1}
-        assert {c.status for c in checkpoints} == {StepStatus.COMPLETED}
-        events = ledger.events(run_id).unwrap()
-        assert len({e.seq for e in events}) == len(events)
-        step_events = Counter(
-            (e.event_type, e.payload["step"]) for e in events if e.event_type.startswith("step_")
-        )
-        assert set(step_events.values()) == {1}, f"trial {trial}: a step event was written twice"
-        assert {t for t, _ in step_events} == {"step_completed"}
-        assert len(step_events) == STEPS
-        assert ledger.verify(run_id).unwrap().ok
+        assert report.run_id is not None
+        check_resumed(runner, ledger, report.run_id, STEPS, trial)
     assert killed_mid_run >= TRIALS // 2, "the kills should mostly land while a run is going on"
     assert sum(0 < n < STEPS for n in progress) >= TRIALS // 4, f"steps done at the kills: {progress}"
     assert ledger.verify().unwrap().ok
