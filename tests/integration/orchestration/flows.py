@@ -22,6 +22,9 @@ from spine.storage.sql import sql
 from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
 from tests.integration.storage.isolated import isolated
 
+type Live = tuple[Database, str, str]
+"""A live database, its URL, and its backend's name."""
+
 CALLS: Counter[str] = Counter()
 """How often each step ran (reset by every harness)."""
 CRASH_AT: set[str] = set()

@@ -1,15 +1,15 @@
-"""Fencing without a run-row write per step, on every live database.
+"""Fencing on every live database.
 
-A step's transaction writes its ledger event and its checkpoint, nothing else; whoever takes
-a run over appends its ``resumed`` event right after the chain's head, so a stale holder's
-next step collides on the events' primary key. Pinned here: a holder whose lease is not due
-for renewal is still fenced off at its next step; a claim that read the head before a step
-was written fails; the row's anchor lags while the run is held and is exact once it is not.
+A step's transaction writes its ledger event, its checkpoint and the run row's anchor (fenced
+by the lease token); whoever takes a run over appends its ``resumed`` event right after the
+chain's head, so a stale holder's next step collides on the events' primary key. Pinned
+here: a holder whose clock stands still is fenced off at its next step; a claim that read
+the head before a step was written fails; the row's anchor is exact while the run is held
+and after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -23,7 +23,6 @@ from spine.orchestration.leases import claim
 from spine.orchestration.report import StepStatus
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.turn_end import complete
-from spine.storage.database import Database
 from spine.testing import FakeClock
 from tests.integration.orchestration.flows import (
     CALLS,
@@ -31,36 +30,13 @@ from tests.integration.orchestration.flows import (
     HOOKS,
     LEASE_S,
     Crash,
+    Live,
     Worker,
     checkpoint_count,
     expected,
-    migrated,
-    reset,
     stages,
 )
 from tests.integration.storage.isolated import reopen
-
-type Live = tuple[Database, str, str]
-
-
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """One migrated database per backend; each test names its own workflows."""
-    backend: str = request.param
-    with migrated(backend, tmp_path_factory.mktemp("fencing")) as (db, url):
-        yield db, url, backend
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters() -> None:
-    reset()
 
 
 def test_a_holder_not_due_to_renew_is_fenced_off_at_its_next_step(live: Live) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,44 +13,20 @@ from spine.execution.dlq import DeadLetterStatus
 from spine.execution.status import RunStatus
 from spine.orchestration import RunState, StepStatus, chain, lift, step, wait, workflow
 from spine.orchestration.leases import claim
-from spine.storage.database import Database
 from tests.integration.orchestration.flows import (
     CALLS,
     CRASH_AT,
     HOOKS,
     LEASE_S,
     Crash,
+    Live,
     Worker,
     checkpoint_count,
     expected,
-    migrated,
-    reset,
     stage,
     stages,
 )
 from tests.integration.storage.isolated import reopen
-
-type Live = tuple[Database, str, str]
-
-
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
-def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    """One migrated database per backend; each test names its own workflows."""
-    backend: str = request.param
-    with migrated(backend, tmp_path_factory.mktemp("tracked")) as (db, url):
-        yield db, url, backend
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counters() -> None:
-    reset()
 
 
 def test_every_step_is_checkpointed_once_with_its_ledger_event(live: Live) -> None:

@@ -29,7 +29,7 @@ import pytest
 from returns.result import Failure, Result, Success
 
 from spine.core.codec import encode_json
-from spine.core.errors import AuthError, NetworkError, SpineError, ValidationError, from_record
+from spine.core.errors import AuthError, ErrorRecord, NetworkError, SpineError, ValidationError, from_record
 from spine.execution.dispatcher import Dispatcher
 from spine.execution.dlq import DLQManager
 from spine.execution.executors import InlineExecutor
@@ -186,23 +186,8 @@ def run_failing(
     run_id = dispatcher.submit(spec).unwrap()
     run = dispatcher.get(run_id).unwrap()
     assert run.error is not None
-    letters = dlq.list(status=None).unwrap()
-    events = ledger.events(run_id).unwrap()
-    error = from_record(run.error)
-    texts = [
-        repr(run),
-        encode_json(run).decode(),
-        repr(letters),
-        encode_json(letters).decode(),
-        repr(events),
-        encode_json(events).decode(),
-        str(error),
-        repr(error),
-        *_exception_texts(error),
-        *_all_rows(db),
-    ]
-    for exc in raised:
-        texts += _exception_texts(exc)
+    shown = _shown(run, dlq.list(status=None).unwrap(), ledger.events(run_id).unwrap())
+    texts = [*shown, *_error_texts(run.error, raised), *_all_rows(db)]
     return Aftermath(
         run_id=run_id,
         status=run.status,
@@ -210,6 +195,20 @@ def run_failing(
         handler_had_the_value=bool(seen) and all(seen),
         texts=tuple(texts),
     )
+
+
+def _shown(*records: object) -> list[str]:
+    """Every record as a repr and as JSON (what a log line or an API would show)."""
+    return [text for record in records for text in (repr(record), encode_json(record).decode())]
+
+
+def _error_texts(record: ErrorRecord, raised: list[BaseException]) -> list[str]:
+    """The run's error as rebuilt from its record, and every exception the work raised."""
+    error = from_record(record)
+    texts = [str(error), repr(error), *_exception_texts(error)]
+    for exc in raised:
+        texts += _exception_texts(exc)
+    return texts
 
 
 def run_failing_workflow(
@@ -244,29 +243,11 @@ def run_failing_workflow(
     assert report.run_id is not None
     run = runner.get(report.run_id).unwrap()
     assert run.error is not None
-    error = from_record(run.error)
     steps = runner.steps(report.run_id).unwrap()
     events = ExecutionLedger(db, ids=ids, clock=clock).events(report.run_id).unwrap()
-    letters = dlq.list(status=None).unwrap()
-    texts = [
-        repr(report),
-        repr(report.result),
-        repr(report.steps),
-        repr(run),
-        encode_json(run).decode(),
-        repr(steps),
-        encode_json(steps).decode(),
-        repr(letters),
-        encode_json(letters).decode(),
-        repr(events),
-        encode_json(events).decode(),
-        str(error),
-        repr(error),
-        *_exception_texts(error),
-        *_all_rows(db, workflow=True),
-    ]
-    for exc in raised:
-        texts += _exception_texts(exc)
+    shown = _shown(run, steps, dlq.list(status=None).unwrap(), events)
+    reports = [repr(report), repr(report.result), repr(report.steps)]
+    texts = [*reports, *shown, *_error_texts(run.error, raised), *_all_rows(db, workflow=True)]
     return Aftermath(
         run_id=report.run_id,
         status=run.status,
