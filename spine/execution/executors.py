@@ -18,6 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import final
 
 import msgspec
+from returns.result import Failure, Result, Success
 
 from spine.core.errors import ConfigError, OperationTimeoutError, from_exception, to_record
 from spine.execution.executor import Done
@@ -130,19 +131,37 @@ class ThreadExecutor:
 
 _ATTEMPT = msgspec.json.Decoder(Attempt)
 _OUTCOME = msgspec.json.Decoder(Outcome)
-_CHILD_REGISTRIES: dict[str, HandlerRegistry] = {}
+_REGISTRIES: dict[str, HandlerRegistry] = {}
+
+
+def resolve_registry(ref: str, /) -> Result[HandlerRegistry, ConfigError]:
+    """The ``HandlerRegistry`` that ``"package.module:attribute"`` names (imported once).
+
+    Workers (process pools, Celery) find their handlers this way: only the reference
+    crosses the process boundary.
+    """
+    found = _REGISTRIES.get(ref)
+    if found is not None:
+        return Success(found)
+    module, colon, attr = ref.partition(":")
+    if not (module and colon and attr):
+        msg = f"a registry reference looks like 'package.module:attr', not {ref!r}"
+        return Failure(ConfigError(msg, key="registry"))
+    try:
+        candidate: object = getattr(importlib.import_module(module), attr, None)
+    except ImportError as exc:
+        return Failure(ConfigError(f"cannot import {module!r} for the registry: {exc}", key="registry"))
+    if not isinstance(candidate, HandlerRegistry):
+        return Failure(ConfigError(f"{ref!r} does not name a HandlerRegistry", key="registry"))
+    _REGISTRIES[ref] = candidate
+    return Success(candidate)
 
 
 def _registry_at(ref: str) -> HandlerRegistry:
-    found = _CHILD_REGISTRIES.get(ref)
-    if found is None:
-        module, _, attr = ref.partition(":")
-        candidate = getattr(importlib.import_module(module), attr, None)
-        if not isinstance(candidate, HandlerRegistry):
-            msg = f"{ref!r} does not name a HandlerRegistry"
-            raise ConfigError(msg, key="registry")
-        found = _CHILD_REGISTRIES[ref] = candidate
-    return found
+    found = resolve_registry(ref)
+    if isinstance(found, Failure):
+        raise found.failure()
+    return found.unwrap()
 
 
 def _run_in_child(ref: str, payload: bytes) -> bytes:

@@ -19,16 +19,15 @@ be replayed from there); ``worker_prefetch_multiplier=1`` keeps those few.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Final
 
 from celery import Celery, Task
-from returns.result import Failure, Result, Success
+from returns.result import Failure
 
 from spine.core.errors import ConfigError, TransientError
 from spine.execution.celery.wire import decode_attempt, encode_outcome, failed
-from spine.execution.registry import HandlerRegistry
+from spine.execution.executors import resolve_registry
 from spine.execution.runner import run_attempt
 
 __all__ = ["SETTINGS", "TASK_NAME", "create_app", "install", "resolve_registry", "run_payload"]
@@ -45,27 +44,6 @@ SETTINGS: Final[Mapping[str, object]] = {
     "broker_connection_retry_on_startup": True,
 }
 """What :func:`create_app` sets: JSON only; messages acknowledged as tasks start, never requeued."""
-
-_REGISTRIES: dict[str, HandlerRegistry] = {}
-
-
-def resolve_registry(ref: str, /) -> Result[HandlerRegistry, ConfigError]:
-    """The ``HandlerRegistry`` that ``"package.module:attribute"`` names (imported once)."""
-    found = _REGISTRIES.get(ref)
-    if found is not None:
-        return Success(found)
-    module, colon, attr = ref.partition(":")
-    if not (module and colon and attr):
-        msg = f"a registry reference looks like 'package.module:attr', not {ref!r}"
-        return Failure(ConfigError(msg, key="registry"))
-    try:
-        candidate: object = getattr(importlib.import_module(module), attr, None)
-    except ImportError as exc:
-        return Failure(ConfigError(f"cannot import {module!r} for the registry: {exc}", key="registry"))
-    if not isinstance(candidate, HandlerRegistry):
-        return Failure(ConfigError(f"{ref!r} does not name a HandlerRegistry", key="registry"))
-    _REGISTRIES[ref] = candidate
-    return Success(candidate)
 
 
 def run_payload(registry_ref: str, payload: str, /, *, redelivered: bool = False) -> str:
