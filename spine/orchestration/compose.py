@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import cast, overload
 
 from spine.core.errors import SpineError
-from spine.orchestration.graph import INPUT, Branch, Graph, Node, NodeKind, Predicate, absorb
+from spine.orchestration.graph import INPUT, Branch, Graph, Node, NodeKind, Predicate, absorb, fresh_name
 from spine.orchestration.step import Fragment, Step
 
 __all__ = ["chain", "chain_all", "choice", "conditional", "parallel", "sequence_graphs"]
@@ -141,7 +141,7 @@ def parallel(*steps: Fragment, name: str = "parallel") -> Fragment:
     """
     taken: set[str] = set()
     placed = [absorb(s.graph, taken) for s in steps]
-    join = Node(name=_fresh(name, taken), kind=NodeKind.JOIN, inputs=tuple(g.output for g in placed))
+    join = Node(name=fresh_name(name, taken), kind=NodeKind.JOIN, inputs=tuple(g.output for g in placed))
     return Fragment(Graph((*(n for g in placed for n in g.nodes), join), join.name)).untyped()
 
 
@@ -166,8 +166,7 @@ def choice[A, O, E: SpineError](
     arms.append((None, default, f"{name}_default"))
     default_target = ""
     for pred, s, arm_name in arms:
-        gate = Node(name=_fresh(arm_name, taken), kind=NodeKind.PASS, inputs=(name,))
-        taken.add(gate.name)
+        gate = Node(name=fresh_name(arm_name, taken), kind=NodeKind.PASS, inputs=(name,))
         placed = absorb(s.graph, taken, gate.name)
         nodes.extend((gate, *placed.nodes))
         ends.append(placed.output)
@@ -178,7 +177,7 @@ def choice[A, O, E: SpineError](
     head = Node(
         name=name, kind=NodeKind.CHOICE, inputs=(INPUT,), branches=tuple(picks), default=default_target
     )
-    merge = Node(name=_fresh(f"{name}_end", taken), kind=NodeKind.MERGE, inputs=tuple(ends))
+    merge = Node(name=fresh_name(f"{name}_end", taken), kind=NodeKind.MERGE, inputs=tuple(ends))
     return Step(Graph((head, *nodes, merge), merge.name))
 
 
@@ -192,11 +191,3 @@ def conditional[A, O, E: SpineError](
 def _erase[X](predicate: Callable[[X], bool]) -> Predicate:
     """The graph forgets types (the Step signatures checked them)."""
     return cast("Predicate", predicate)
-
-
-def _fresh(name: str, taken: set[str]) -> str:
-    new, n = name, 2
-    while new in taken:
-        new, n = f"{name}_{n}", n + 1
-    taken.add(new)
-    return new

@@ -41,7 +41,7 @@ from spine.orchestration.plan import Plan
 from spine.orchestration.policy import OnError
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
 
-__all__ = ["Execution", "InOrder", "Outcome", "Ports", "Scheduler", "guarded"]
+__all__ = ["Execution", "InOrder", "Outcome", "Ports", "Scheduler", "guarded", "sleeping_gate"]
 
 type Thunk = Callable[[], Result[object, SpineError]]
 type OperationPort = Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]
@@ -98,6 +98,18 @@ class InOrder:
 
     def close(self) -> None:
         """Nothing to stop."""
+
+
+def sleeping_gate(clock: Clock, sleeper: Sleeper) -> Callable[[datetime], bool]:
+    """The in-memory runners' wait gate: sleep (through ``sleeper``) until the deadline, then pass."""
+
+    def gate(deadline: datetime) -> bool:
+        delay = (deadline - clock.now()).total_seconds()
+        if delay > 0:
+            sleeper.sleep(delay)
+        return True
+
+    return gate
 
 
 def _run_all_in_order[T](thunks: Sequence[Callable[[], T]], limit: int) -> list[T]:

@@ -38,6 +38,7 @@ __all__ = [
     "StepFn",
     "WaitSpec",
     "absorb",
+    "fresh_name",
     "validate",
 ]
 
@@ -142,16 +143,26 @@ class Graph(msgspec.Struct, frozen=True):
         raise KeyError(name)
 
 
-def _fresh(name: str, taken: set[str], suffixes: dict[str, int]) -> str:
-    if name not in taken:
-        return name
-    # ``taken`` only grows, so every suffix below the remembered one is still taken: chaining
-    # one step n times costs O(n), not O(n**2).
-    n = suffixes.get(name, 2)
-    while f"{name}_{n}" in taken:
-        n += 1
-    suffixes[name] = n + 1
-    return f"{name}_{n}"
+def fresh_name(name: str, taken: set[str], suffixes: dict[str, int] | None = None) -> str:
+    """``name``, or ``name_2``, ``name_3``... whichever is not in ``taken``; it is added to it.
+
+    ``suffixes`` remembers, per name, the next suffix to try: ``taken`` only grows, so every
+    suffix below it is still taken, and chaining one step n times costs O(n), not O(n**2).
+
+    >>> taken = {"inc", "inc_2"}
+    >>> fresh_name("inc", taken), fresh_name("load", taken)
+    ('inc_3', 'load')
+    """
+    new = name
+    if name in taken:
+        hints = {} if suffixes is None else suffixes
+        n = hints.get(name, 2)
+        while f"{name}_{n}" in taken:
+            n += 1
+        hints[name] = n + 1
+        new = f"{name}_{n}"
+    taken.add(new)
+    return new
 
 
 def absorb(
@@ -172,9 +183,7 @@ def absorb(
     mapping: dict[str, str] = {}
     hints = {} if suffixes is None else suffixes
     for node in graph.nodes:
-        new = _fresh(node.name, taken, hints)
-        taken.add(new)
-        mapping[node.name] = new
+        mapping[node.name] = fresh_name(node.name, taken, hints)
     return rename(graph, mapping, input_ref)
 
 

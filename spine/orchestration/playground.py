@@ -12,14 +12,13 @@ way, so every later step sees the edit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import final
 
 from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock, Sleeper
 from spine.core.errors import NotFoundError, SpineError
-from spine.orchestration.engine import Execution, Outcome, Ports
+from spine.orchestration.engine import Execution, Outcome, Ports, sleeping_gate
 from spine.orchestration.report import StepStatus, WorkflowReport
 from spine.orchestration.workflow import Workflow
 
@@ -75,7 +74,7 @@ class WorkflowPlayground[In, Out]:
     ) -> None:
         self._workflow, self._value = workflow, value
         self._ports = ports or Ports(
-            clock=clock, sleeper=sleeper, random=random, gate=_sleeping_gate(clock, sleeper)
+            clock=clock, sleeper=sleeper, random=random, gate=sleeping_gate(clock, sleeper)
         )
         self._history: list[HistoryEntry] = []
         self._breakpoints: list[Breakpoint] = []
@@ -210,13 +209,3 @@ class WorkflowPlayground[In, Out]:
                 execution.ready.remove(i)
             execution.apply(i, entry.outcome)
         return execution
-
-
-def _sleeping_gate(clock: Clock, sleeper: Sleeper) -> Callable[[datetime], bool]:
-    def gate(deadline: datetime) -> bool:
-        delay = (deadline - clock.now()).total_seconds()
-        if delay > 0:
-            sleeper.sleep(delay)
-        return True
-
-    return gate

@@ -29,7 +29,7 @@ from spine.execution.random_source import SystemRandom
 from spine.execution.registry import HandlerRegistry
 from spine.execution.runner import Attempt
 from spine.execution.runner import Outcome as AttemptOutcome
-from spine.orchestration.engine import Execution, Outcome, Ports, Thunk, guarded
+from spine.orchestration.engine import Execution, Outcome, Ports, Thunk, guarded, sleeping_gate
 from spine.orchestration.report import WorkflowReport
 from spine.orchestration.workflow import Workflow
 
@@ -130,13 +130,6 @@ def build_ports(
     gate: Callable[[datetime], bool] | None = None,
 ) -> Ports:
     """The engine's ports over real threads; ``gate`` defaults to sleeping until the deadline."""
-
-    def sleep_until(deadline: datetime) -> bool:
-        delay = (deadline - clock.now()).total_seconds()
-        if delay > 0:
-            sleeper.sleep(delay)
-        return True
-
     # The system clock's method only forwards to time.monotonic: step timers call that directly.
     monotonic = time.monotonic if isinstance(clock, SystemClock) else None
     return Ports(
@@ -144,7 +137,7 @@ def build_ports(
         clock=clock,
         sleeper=sleeper,
         random=random,
-        gate=gate or sleep_until,
+        gate=gate or sleeping_gate(clock, sleeper),
         run_all=run_all_threads,
         call_with_timeout=call_with_timeout,
         scheduler=ThreadScheduler,
