@@ -17,10 +17,9 @@ from spine.anomalies.model import Anomaly, AnomalyCategory, Severity
 from spine.anomalies.recorder import AnomalyRecorder
 from spine.core.errors import ConflictError, NotFoundError, ValidationError
 from spine.storage.database import Database
-from spine.storage.migrations import migrate
 from spine.storage.sql.statement import sql
-from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
-from tests.integration.storage.isolated import isolated
+from spine.testing import FakeClock, SequentialIdSource
+from tests.integration.storage.isolated import BACKEND_PARAMS, migrated
 
 NOW = datetime(2025, 1, 3, 12, tzinfo=UTC)
 ZONES = (
@@ -36,19 +35,10 @@ SEVERITY_AT = {
 }
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One migrated private database per backend for this module (migrating costs ~1 s on MariaDB)."""
-    with isolated(request.param, tmp_path_factory.mktemp("anomalies")) as (database, _):
-        clock = FakeClock()
-        migrate(database, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+    with migrated(request.param, tmp_path_factory.mktemp("anomalies")) as (database, _):
         yield database
 
 

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.orchestration.flows import Live, migrated, reset
+from tests.integration.storage.isolated import BACKEND_PARAMS
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """One migrated database per backend and test module; each test names its own workflows."""
     backend: str = request.param

@@ -17,10 +17,9 @@ from spine.orchestration.checkpoints import TrackedRun
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
 from spine.storage.database import Database
-from spine.storage.migrations import migrate
 from spine.storage.sql import sql
 from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
-from tests.integration.storage.isolated import isolated
+from tests.integration.storage.isolated import migrated as migrated_database
 
 type Live = tuple[Database, str, str]
 """A live database, its URL, and its backend's name."""
@@ -117,9 +116,7 @@ def reset() -> None:
 def migrated(backend: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
     """A private, migrated database; every counter reset."""
     reset()
-    with isolated(backend, tmp_path) as (db, url):
-        clock = FakeClock()
-        migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+    with migrated_database(backend, tmp_path) as (db, url):
         yield db, url
 
 

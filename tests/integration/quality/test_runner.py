@@ -17,12 +17,11 @@ from spine.quality.runner import QualityRunner
 from spine.quality.timeliness import freshness
 from spine.quality.validity import allowed_values, unique, value_range
 from spine.storage.database import Database
-from spine.storage.migrations import migrate
 from spine.storage.repository import BaseRepository
 from spine.storage.sql.statement import sql
 from spine.storage.tables import QUALITY_RESULTS
-from spine.testing import FakeClock, FakeSleeper, SequentialIdSource
-from tests.integration.storage.isolated import isolated
+from spine.testing import FakeClock, SequentialIdSource
+from tests.integration.storage.isolated import BACKEND_PARAMS, migrated
 
 START = datetime(2025, 1, 3, 12, tzinfo=UTC)
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -51,19 +50,10 @@ CHECKS = (
 )
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
+@pytest.fixture(scope="module", params=BACKEND_PARAMS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """One migrated private database per backend for this module (migrating costs ~1 s on MariaDB)."""
-    with isolated(request.param, tmp_path_factory.mktemp("quality")) as (database, _):
-        clock = FakeClock()
-        migrate(database, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+    with migrated(request.param, tmp_path_factory.mktemp("quality")) as (database, _):
         yield database
 
 

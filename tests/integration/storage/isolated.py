@@ -21,14 +21,13 @@ from spine.storage.database import Database
 from tests.services import require
 
 BACKENDS = ("sqlite", "postgres", "mysql")
-backends = pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
+BACKEND_PARAMS = [
+    pytest.param("sqlite"),
+    pytest.param("postgres", marks=pytest.mark.integration),
+    pytest.param("mysql", marks=pytest.mark.integration),
+]
+"""The live backends as parameters (for a module-scoped fixture's ``params``)."""
+backends = pytest.mark.parametrize("backend", BACKEND_PARAMS)
 
 
 def raw(db: Database, text: str) -> None:
@@ -90,3 +89,15 @@ def reopen(backend: str, url: str) -> Database:
         schema = url.rsplit("application_name=", 1)[1]
         raw(db, f"SET search_path TO {schema}")
     return db
+
+
+@contextmanager
+def migrated(backend: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
+    """(database, url) of a private database with spine's tables (migrated on a fake clock)."""
+    from spine.storage.migrations import migrate  # noqa: PLC0415 - not every user needs it
+    from spine.testing import FakeClock, FakeSleeper  # noqa: PLC0415
+
+    with isolated(backend, tmp_path) as (db, url):
+        clock = FakeClock()
+        migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="t").unwrap()
+        yield db, url
