@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -42,18 +43,7 @@ class Demo:
         """The same demo reading ``source`` (the workflow is rebuilt and registered again)."""
         flow = market_workflow(source, self.stats, recorder=self.quality, pause=self.pause)
         self.runner.register(flow)
-        return Demo(
-            db=self.db,
-            runner=self.runner,
-            workflow=flow,
-            source=source,
-            stats=self.stats,
-            quality=self.quality,
-            anomalies=self.anomalies,
-            dead_letters=self.dead_letters,
-            ledger=self.ledger,
-            pause=self.pause,
-        )
+        return dataclasses.replace(self, workflow=flow, source=source)
 
 
 def open_demo(
