@@ -16,19 +16,14 @@ from spine.core.errors import SpineError
 from spine.orchestration.durable_codec import input_type
 from spine.orchestration.workflow import Workflow
 
-__all__ = ["decode_input", "load_workflow"]
+__all__ = ["decode_input", "import_attribute", "load_workflow"]
 
 
-def load_workflow(ref: str) -> Workflow[object, object, SpineError]:
-    """The ``Workflow`` at ``module:attribute`` (the current directory is importable).
-
-    The attribute is a ``Workflow``, or a function without parameters that returns one
-    (called once). Anything else, a function that needs arguments included, is a
-    ``CliError``: the command line calls nothing it cannot call safely.
-    """
+def import_attribute(ref: str, *, what: str = "NAME", example: str = "package.module:name") -> object:
+    """What ``module:attribute`` names (the current directory is importable), or a ``CliError``."""
     module_name, _, attr = ref.partition(":")
     if not module_name or not attr:
-        msg = f"{ref!r}: expected MODULE:WORKFLOW, e.g. pipelines.daily:flow"
+        msg = f"{ref!r}: expected MODULE:{what}, e.g. {example}"
         raise CliError(msg)
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
@@ -41,6 +36,18 @@ def load_workflow(ref: str) -> Workflow[object, object, SpineError]:
         msg = f"{ref}: module {module_name!r} has no attribute {attr!r}"
         raise CliError(msg)
     found: object = getattr(module, attr)
+    return found
+
+
+def load_workflow(ref: str) -> Workflow[object, object, SpineError]:
+    """The ``Workflow`` at ``module:attribute`` (the current directory is importable).
+
+    The attribute is a ``Workflow``, or a function without parameters that returns one
+    (called once). Anything else, a function that needs arguments included, is a
+    ``CliError``: the command line calls nothing it cannot call safely.
+    """
+    found = import_attribute(ref, what="WORKFLOW", example="pipelines.daily:flow")
+    attr = ref.partition(":")[2]
     if not isinstance(found, Workflow) and inspect.isfunction(found):
         try:
             inspect.signature(found).bind()

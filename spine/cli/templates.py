@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from pathlib import Path
 
 from returns.result import Failure
 
 from spine.cli.common import EXIT_OK, CliError, Output, Subcommands
+from spine.cli.loading import import_attribute
 from spine.execution.registry import HandlerRegistry
 from spine.orchestration.templates import TemplateRegistry, load_template, parse_template, template_schema
 
@@ -37,12 +37,7 @@ def register(commands: Subcommands) -> None:
 
 
 def _attribute[T](ref: str, kind: type[T]) -> T:
-    module_name, _, attr = ref.partition(":")
-    try:
-        found: object = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        msg = f"{ref}: {exc}"
-        raise CliError(msg) from None
+    found = import_attribute(ref, what=kind.__name__.upper(), example="pipelines.registry:templates")
     if not isinstance(found, kind):
         msg = f"{ref}: not a {kind.__name__} (got {type(found).__name__})"
         raise CliError(msg)
