@@ -32,6 +32,8 @@ __all__ = [
     "WorkId",
     "next_ulid",
     "next_ulid_value",
+    "successor",
+    "ulid_random_text",
     "ulid_text",
 ]
 
@@ -83,10 +85,11 @@ def next_ulid_value(previous: int | None, now_ms: int, entropy: bytes) -> int:
     if not 0 <= now_ms <= _MAX_MS:
         msg = f"now_ms out of the ULID range: {now_ms}"
         raise ValueError(msg)
+    following = successor(previous, now_ms)
+    if following is not None:
+        return following
     if previous is None or now_ms > previous >> _RANDOM_BITS:
         return (now_ms << _RANDOM_BITS) | int.from_bytes(entropy, "big")
-    if previous & _MAX_RANDOM != _MAX_RANDOM:
-        return previous + 1
     ms = previous >> _RANDOM_BITS
     if ms == _MAX_MS:
         msg = "ULID space exhausted"
@@ -94,11 +97,25 @@ def next_ulid_value(previous: int | None, now_ms: int, entropy: bytes) -> int:
     return ((ms + 1) << _RANDOM_BITS) | int.from_bytes(entropy, "big")
 
 
+def successor(previous: int | None, now_ms: int) -> int | None:
+    """:func:`next_ulid_value` when it needs no entropy (``previous + 1``), else ``None``.
+
+    A source asks this first and draws entropy only when the answer is ``None``.
+
+    >>> successor(5 << 80, 5), successor(5 << 80, 6), successor(None, 5)
+    (6044629098073145873530881, None, None)
+    """
+    if previous is None or now_ms > previous >> _RANDOM_BITS or previous & _MAX_RANDOM == _MAX_RANDOM:
+        return None
+    return previous + 1
+
+
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Two symbols per 10 bits: 13 table look-ups encode the 130-bit (2 zero bits + 128) value.
 # base64.b32encode is pure Python on 3.12 and twice as slow even with a translate table.
 _PAIRS = tuple(_CROCKFORD[i >> 5] + _CROCKFORD[i & 31] for i in range(1024))
 _SHIFTS = tuple(range(120, -1, -10))
+_RANDOM_SHIFTS = _SHIFTS[5:]  # the first five pairs are the 48-bit time (and two zero bits)
 
 
 def ulid_text(value: int, /) -> str:
@@ -108,6 +125,18 @@ def ulid_text(value: int, /) -> str:
     ('00000000000000000000000000', '7ZZZZZZZZZZZZZZZZZZZZZZZZZ')
     """
     return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
+
+
+def ulid_random_text(value: int, /) -> str:
+    """The last 16 characters of :func:`ulid_text`: the 80-bit random part alone.
+
+    The first ten encode the millisecond, so a source may keep them while it does not change.
+
+    >>> v = (1_700_000_000_000 << 80) | 12345
+    >>> ulid_text(v) == ulid_text(v)[:10] + ulid_random_text(v)
+    True
+    """
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _RANDOM_SHIFTS])
 
 
 class IdSource(Protocol):

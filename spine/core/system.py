@@ -14,7 +14,7 @@ import weakref
 from datetime import UTC, datetime
 from typing import final
 
-from spine.core.ids import ULID, next_ulid_value, ulid_text
+from spine.core.ids import ULID, next_ulid_value, successor, ulid_random_text, ulid_text
 
 __all__ = ["SystemClock", "SystemIdSource", "SystemSleeper", "generate_ulid"]
 
@@ -56,11 +56,13 @@ class SystemSleeper:
 class SystemIdSource:
     """``IdSource`` over the wall clock and ``os.urandom``; thread-safe, strictly increasing."""
 
-    __slots__ = ("__weakref__", "_last", "_lock")
+    __slots__ = ("__weakref__", "_last", "_lock", "_time_text")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._last: int | None = None
+        self._time_text: tuple[int, str] = (-1, "")
+        """The last id's millisecond and its ten characters of text."""
         _LIVE_SOURCES.add(self)
 
     def new_ulid(self) -> ULID:
@@ -69,13 +71,20 @@ class SystemIdSource:
 
     def new_id(self) -> str:
         """The text form of :meth:`new_ulid` (without building a ``ULID`` object)."""
-        return ulid_text(self._next())
+        value = self._next()
+        ms, text = self._time_text
+        if value >> 80 != ms:
+            ms, text = self._time_text = (value >> 80, ulid_text(value)[:10])
+        return text + ulid_random_text(value)
 
     def _next(self) -> int:
-        entropy = os.urandom(10)
+        now_ms = time.time_ns() // 1_000_000
         with self._lock:
-            self._last = next_ulid_value(self._last, time.time_ns() // 1_000_000, entropy)
-            return self._last
+            following = successor(self._last, now_ms)
+            if following is None:  # entropy only when a fresh random part is needed
+                following = next_ulid_value(self._last, now_ms, os.urandom(10))
+            self._last = following
+            return following
 
     def _forget(self) -> None:
         # A forked child must not continue its parent's sequence: within one millisecond

@@ -26,6 +26,8 @@ from spine.core.ids import (
     WorkId,
     next_ulid,
     next_ulid_value,
+    successor,
+    ulid_random_text,
     ulid_text,
 )
 from spine.core.system import SystemIdSource, generate_ulid
@@ -303,3 +305,30 @@ def test_the_integer_transition_agrees_with_the_ulid_one(
 ) -> None:
     as_ulid = next_ulid(None if previous is None else ULID.from_int(previous), now_ms, entropy)
     assert int(as_ulid) == next_ulid_value(previous, now_ms, entropy)
+
+
+@given(
+    st.one_of(st.none(), st.integers(min_value=0, max_value=(1 << 128) - 1)),
+    st.integers(min_value=0, max_value=(1 << 48) - 1),
+    st.binary(min_size=10, max_size=10),
+)
+def test_the_entropy_free_successor_is_the_transition_whenever_it_answers(
+    previous: int | None, now_ms: int, entropy: bytes
+) -> None:
+    following = successor(previous, now_ms)
+    if following is not None:
+        assert following == next_ulid_value(previous, now_ms, entropy)
+    else:  # a fresh random part: a later millisecond, no id yet, or the random part used up
+        assert previous is None or now_ms > previous >> 80 or previous & ((1 << 80) - 1) == (1 << 80) - 1
+
+
+@given(st.integers(min_value=0, max_value=(1 << 128) - 1))
+def test_the_random_text_is_the_tail_of_the_whole_text(value: int) -> None:
+    assert ulid_text(value)[10:] == ulid_random_text(value)
+
+
+def test_system_ids_made_from_the_cached_time_text_are_the_ulids_text() -> None:
+    source = SystemIdSource()
+    made = [source.new_id() for _ in range(5_000)]  # many share a millisecond, some do not
+    assert [ulid_text(int(ULID.from_str(text))) for text in made] == made
+    assert made == sorted(set(made))
