@@ -91,7 +91,7 @@ def anchor_read(dialect: Dialect, /) -> Statement:
 
 
 def event_row(event: LedgerEvent, payload_json: str, /) -> dict[str, SqlValue]:
-    """The parameters of :data:`INSERT` for ``event`` (its payload as stored: canonical text)."""
+    """The parameters of :data:`INSERT` for ``event`` (its payload as stored: canonical text; no body)."""
     return {
         "run_id": event.run_id,
         "seq": event.seq,
@@ -101,6 +101,7 @@ def event_row(event: LedgerEvent, payload_json: str, /) -> dict[str, SqlValue]:
         "payload": payload_json,
         "prev_hash": event.prev_hash,
         "hash": event.hash,
+        "body": None,
     }
 
 

@@ -1,18 +1,20 @@
 """Durable runs as rows: the run and checkpoint records, and the statements that write them.
 
 A tracked run is a ``spine_runs`` row (kind ``workflow``) whose ``attempt`` counts the times
-a worker claimed it and doubles as the fencing token; each finished step is a
-``spine_checkpoints`` row, written with the step's ledger event and the run row's ledger
-anchor (``last_seq``, ``last_hash``) in one transaction (see
-:mod:`spine.orchestration.checkpoint`); :data:`HEAD` reads the chain's head from the events.
-``stored_outcome`` and ``step_reports`` read a run
-that is not running back as a report.
+a worker claimed it and doubles as the fencing token. Each step's checkpoint is its ledger
+event: a ``step_<status>`` row of ``spine_ledger_events`` whose payload says which step, how
+it went and how long it took, and whose ``body`` holds the value; it is written with the run
+row's ledger anchor (``last_seq``, ``last_hash``) in one transaction (see
+:mod:`spine.orchestration.checkpoint`). A step written again (a timer that fired, a failure
+resumed) has a later event; :func:`checkpoints_from` keeps each step's last one.
+:data:`HEAD` reads the chain's head from the events. ``stored_outcome`` and ``step_reports``
+read a run that is not running back as a report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Final
 
 import msgspec
@@ -30,30 +32,33 @@ from spine.execution.spec import WorkSpec
 from spine.execution.status import RunStatus
 from spine.orchestration.graph import Node
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError
-from spine.orchestration.run_events import EVENT_COLUMNS
+from spine.orchestration.run_events import EVENT_COLUMNS, step_key
 from spine.storage.compiled import SqlValue
 from spine.storage.sql.dml import insert, update
 from spine.storage.sql.predicates import Cmp, OrderBy, Where
 from spine.storage.sql.query import select
-from spine.storage.tables import CHECKPOINTS, LEDGER_EVENTS, RUNS
+from spine.storage.sql.types import TIMESTAMPTZ
+from spine.storage.tables import LEDGER_EVENTS, RUNS
+from spine.storage.values import from_sql
 
 __all__ = [
-    "CHECKPOINT_COLUMNS",
+    "ANCHOR_STEP",
     "CLAIM",
     "DUE",
     "FINISH",
     "HEAD",
-    "INSERT_CHECKPOINT",
     "INSERT_EVENT",
     "INSERT_RUN",
+    "INSERT_STEP",
     "KIND",
     "ORPHANED",
     "RELEASE",
     "RENEW",
-    "REWRITE_CHECKPOINT",
+    "STEPS",
     "Checkpoint",
-    "CheckpointRow",
+    "StepPayload",
     "TrackedRun",
+    "checkpoints_from",
     "step_reports",
     "stored_outcome",
 ]
@@ -93,7 +98,7 @@ class TrackedRun(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
-    """One step's stored outcome, as its ``spine_checkpoints`` row holds it."""
+    """One step's stored outcome, as its last step event holds it."""
 
     run_id: str
     step_name: str
@@ -104,29 +109,27 @@ class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
     """The value, msgpack-encoded (see :mod:`spine.orchestration.durable_codec`)."""
     error: ErrorRecord | None = None
     idempotency_key: str
+    """The key this attempt ran under: ``run_events.step_key(run_id, step_name, attempt)``."""
     started_at: datetime
     finished_at: datetime
+
+
+class StepPayload(msgspec.Struct, frozen=True, kw_only=True):
+    """A step event's payload (canonical JSON, hashed into the ledger's chain)."""
+
+    attempt: int
+    index: int
+    status: StepStatus
+    step: str
+    took_us: int = 0
+    """How long the step took, in microseconds: it started ``took_us`` before the event."""
+    error: ErrorRecord | None = None
+    """The step's error, when it failed (or failed and went on)."""
 
 
 _RUN: Final[Where] = "run_id"
 _HOLDER: Final = Cmp("attempt", param="token")
 _FENCE: Final[tuple[Where, ...]] = (_RUN, _HOLDER, Cmp("last_seq", param="expected"))
-
-CHECKPOINT_COLUMNS: Final = (
-    "run_id",
-    "step_name",
-    "step_index",
-    "attempt",
-    "status",
-    "output",
-    "error",
-    "idempotency_key",
-    "started_at",
-    "finished_at",
-)
-"""The ``spine_checkpoints`` columns, in the order a :data:`CheckpointRow` holds them."""
-type CheckpointRow = tuple[str, str, int, int, str, bytes | None, str | None, str, SqlValue, SqlValue]
-"""A checkpoint as bound: instants are what the driver takes (SQLite: text, else datetimes)."""
 
 INSERT_RUN: Final = insert(
     RUNS,
@@ -151,12 +154,14 @@ INSERT_RUN: Final = insert(
 """A new run, born claimed (``running``, leased) with its first event already anchored."""
 INSERT_EVENT: Final = insert(LEDGER_EVENTS, EVENT_COLUMNS)
 """One ledger event (an ``EventRow``, bound positionally)."""
-INSERT_CHECKPOINT: Final = insert(CHECKPOINTS, CHECKPOINT_COLUMNS)
-"""One step's checkpoint (a :data:`CheckpointRow`, bound positionally)."""
+INSERT_STEP: Final = insert(LEDGER_EVENTS, (*EVENT_COLUMNS, "body"))
+"""One step's event, its checkpoint: an ``EventRow`` and the value's bytes, bound positionally."""
 RENEW: Final = update(
     RUNS, ["lease_expires_at", "updated_at", "last_seq", "last_hash"], where=[_RUN, _HOLDER]
 )
-"""Extend the holder's lease and bring the anchor up to date (rides on a step's write)."""
+"""Extend the holder's lease and bring the anchor up to date (rides on a step's write, now and then)."""
+ANCHOR_STEP: Final = update(RUNS, ["updated_at", "last_seq", "last_hash"], where=[_RUN, _HOLDER])
+"""Bring the anchor up to the holder's new step event (rides on every step's write)."""
 CLAIM: Final = update(
     RUNS,
     [
@@ -191,12 +196,6 @@ FINISH: Final = update(
 """End the run's turn on this worker (completed, failed, dead-lettered or waiting); frees the lease."""
 RELEASE: Final = update(RUNS, ["lease_owner", "lease_expires_at", "last_seq", "last_hash"], where=_FENCE)
 """Give the lease up without a status change (this worker cannot go on); anchors the chain."""
-REWRITE_CHECKPOINT: Final = update(
-    CHECKPOINTS,
-    ["step_index", "attempt", "status", "output", "error", "idempotency_key", "started_at", "finished_at"],
-    where=[_RUN, "step_name"],
-)
-"""Replace a step's checkpoint that did not finish it (failed, or a timer still waiting)."""
 HEAD: Final = select(
     LEDGER_EVENTS, ["seq", "hash"], where=[_RUN], order_by=[OrderBy("seq", descending=True)], limit=True
 )
@@ -217,6 +216,53 @@ ORPHANED: Final = select(
     limit=True,
 )
 """Running runs whose worker stopped renewing its lease."""
+STEPS: Final = select(
+    LEDGER_EVENTS, ["seq", "event_type", "occurred_at", "payload", "body"], where=[_RUN], order_by=["seq"]
+)
+"""A run's events in order, with their bodies: what :func:`checkpoints_from` reads."""
+_STEP_TYPES: Final = {f"step_{s.value}" for s in StepStatus}
+_PAYLOAD: Final = msgspec.json.Decoder(StepPayload)
+
+
+def checkpoints_from(
+    run_id: str, rows: Iterable[Sequence[SqlValue]], /
+) -> Result[tuple[Checkpoint, ...], SpineError]:
+    """Each step's checkpoint, from the rows of :data:`STEPS`: its last step event, in step order.
+
+    Events that are not step events are skipped; a step event that does not decode is a
+    ``ValidationError`` naming the run and seq.
+    """
+    last: dict[str, Checkpoint] = {}
+    for seq, event_type, occurred_at, payload, body in rows:
+        if event_type not in _STEP_TYPES:
+            continue
+        try:
+            if not isinstance(payload, str | bytes):
+                msg = f"payload is {type(payload).__qualname__}, not JSON text"
+                raise ValidationError(msg)
+            step = _PAYLOAD.decode(payload)
+            finished = from_sql(TIMESTAMPTZ, occurred_at)
+            if not isinstance(finished, datetime) or not isinstance(
+                body, bytes | bytearray | memoryview | None
+            ):
+                msg = "a column holds the wrong type"
+                raise ValidationError(msg)
+        except (ValidationError, msgspec.DecodeError, ValueError) as error:
+            msg = f"step event {seq!r} of run {run_id!r} is not a checkpoint: {error}"
+            return Failure(ValidationError(msg, field="payload", constraint="StepPayload"))
+        last[step.step] = Checkpoint(
+            run_id=run_id,
+            step_name=step.step,
+            step_index=step.index,
+            attempt=step.attempt,
+            status=step.status,
+            output=None if body is None else bytes(body),
+            error=step.error,
+            idempotency_key=step_key(run_id, step.step, step.attempt),
+            started_at=finished - timedelta(microseconds=step.took_us),
+            finished_at=finished,
+        )
+    return Success(tuple(sorted(last.values(), key=lambda c: c.step_index)))
 
 
 def stored_outcome(

@@ -16,14 +16,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
-from typing import Final
+from typing import Final, cast
 
+import msgspec
 from returns.result import Success
 
-from spine.core.errors import ValidationError
+from spine.core.errors import ErrorRecord, ValidationError
 from spine.core.json_types import JsonValue
 from spine.execution.ledger_hash import PREIMAGE_VERSION, canonical_json, digest
 from spine.orchestration.report import StepStatus
@@ -32,7 +34,9 @@ from spine.storage.compiled import SqlValue
 __all__ = [
     "EVENT_COLUMNS",
     "EventRow",
+    "StepRow",
     "chain_hash",
+    "error_json",
     "event_row",
     "instant_texts",
     "json_string",
@@ -55,6 +59,8 @@ EVENT_COLUMNS: Final = (
 )
 """The ``spine_ledger_events`` columns, in the order an :data:`EventRow` holds them."""
 type EventRow = tuple[str, int, str, str, SqlValue, str, str, str]
+type StepRow = tuple[str, int, str, str, SqlValue, str, str, str, bytes | None]
+"""A step's event (its checkpoint): an :data:`EventRow` and its body, the value's bytes."""
 
 _MAX_KEY: Final = 200
 _OPEN: Final = f"[{encode_basestring(PREIMAGE_VERSION)},"
@@ -82,13 +88,27 @@ def step_key(run_id: str, step: str, attempt: int) -> str:
     return f"{run_id}:{hashlib.sha256(step.encode()).hexdigest()[:32]}:{attempt}"
 
 
-def step_payload(name_json: str, index: int, status: StepStatus, attempt: int) -> str:
-    """A step event's payload, already canonical JSON (``name_json``: the name as JSON text).
+def step_payload(  # noqa: PLR0917 - a payload's fields, on the per-step hot path
+    name_json: str, index: int, status: StepStatus, attempt: int, took_us: int, error_json: str | None = None
+) -> str:
+    """A step event's payload, already canonical JSON (``name_json``, ``error_json``: JSON text).
 
-    >>> step_payload('"load"', 3, StepStatus.COMPLETED, 1)
-    '{"attempt":1,"index":3,"status":"completed","step":"load"}'
+    ``error_json`` must be canonical too (see :func:`payload_json`).
+
+    >>> step_payload('"load"', 3, StepStatus.COMPLETED, 1, 250)
+    '{"attempt":1,"index":3,"status":"completed","step":"load","took_us":250}'
+    >>> step_payload('"load"', 3, StepStatus.FAILED, 2, 9, '{"code":"x"}')
+    '{"attempt":2,"error":{"code":"x"},"index":3,"status":"failed","step":"load","took_us":9}'
     """
-    return f'{{"attempt":{attempt},"index":{index},"status":"{_STATUS[status]}","step":{name_json}}}'
+    if error_json is None:
+        return (
+            f'{{"attempt":{attempt},"index":{index},"status":"{_STATUS[status]}",'
+            f'"step":{name_json},"took_us":{took_us}}}'
+        )
+    return (
+        f'{{"attempt":{attempt},"error":{error_json},"index":{index},"status":"{_STATUS[status]}",'
+        f'"step":{name_json},"took_us":{took_us}}}'
+    )
 
 
 def payload_json(values: Mapping[str, JsonValue], /) -> str | ValidationError:
@@ -99,6 +119,40 @@ def payload_json(values: Mapping[str, JsonValue], /) -> str | ValidationError:
     """
     text = canonical_json(values)
     return text.unwrap() if isinstance(text, Success) else text.failure()
+
+
+def error_json(record: ErrorRecord, /) -> str:
+    r"""An error record as canonical JSON text: a failed step event's ``error``.
+
+    The ledger holds JSON that every database stores: U+0000 and lone surrogates in text
+    become U+FFFD, a non-finite number becomes its name.
+
+    >>> from spine.core.errors import to_record
+    >>> error_json(to_record(ValidationError("bad")))[:23]
+    '{"category":"validation'
+    >>> '"message":"nul\ufffd"' in error_json(to_record(ValidationError("nul\x00")))
+    True
+    """
+    built = msgspec.to_builtins(record)
+    text = canonical_json(built)
+    if not isinstance(text, Success):
+        text = canonical_json(_storable(built))
+    return text.unwrap()
+
+
+def _storable(value: object) -> object:
+    """``value`` (JSON builtins) with what a ledger cannot hold replaced (see ``error_json``)."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if c == "\x00" or "\ud800" <= c <= "\udfff" else c for c in value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        mapping = cast("dict[object, object]", value)
+        return {str(_storable(k)): _storable(v) for k, v in mapping.items()}
+    if isinstance(value, list | tuple):
+        items = cast("list[object] | tuple[object, ...]", value)
+        return [_storable(v) for v in items]
+    return value
 
 
 def json_string(text: str, /) -> str | None:

@@ -1,7 +1,7 @@
 """``RunStore``: what every durable run's log shares — the database, its statements, the ports.
 
 Statements are compiled once per store. Inserts bind positional rows (``EventRow``,
-``CheckpointRow``) and go through the interpreter's fast paths where it has them:
+``StepRow``) and go through the interpreter's fast paths where it has them:
 ``FETCH_ROWS`` for one statement, :data:`WRITE_ALL` for a step's whole transaction (the
 SQLite interpreter has both); elsewhere they run through the ``Connection`` port, in a
 ``transaction()``. Updates (rare: claims, renewals, the end of a turn) always take the port,
@@ -20,35 +20,36 @@ from typing import Final, final
 from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock
-from spine.core.errors import DatabaseError
+from spine.core.errors import DatabaseError, SpineError
 from spine.core.ids import IdSource
 from spine.execution.dispatcher import DeadLetterSink
 from spine.execution.ledger_chain import GENESIS_HASH
 from spine.execution.status import RunStatus
 from spine.orchestration.checkpoints import (
+    ANCHOR_STEP,
     CLAIM,
     DUE,
     FINISH,
     HEAD,
-    INSERT_CHECKPOINT,
     INSERT_EVENT,
     INSERT_RUN,
+    INSERT_STEP,
     KIND,
     ORPHANED,
     RELEASE,
     RENEW,
-    REWRITE_CHECKPOINT,
+    STEPS,
     Checkpoint,
-    CheckpointRow,
     TrackedRun,
+    checkpoints_from,
 )
-from spine.orchestration.run_events import EventRow
+from spine.orchestration.run_events import StepRow
 from spine.storage.compiled import CompiledQuery, SqlValue
 from spine.storage.connection import FETCH_ROWS, Connection, FetchRows
 from spine.storage.database import Database
 from spine.storage.repository import BaseRepository
 from spine.storage.sql.compiler import compile
-from spine.storage.tables import CHECKPOINTS, RUNS
+from spine.storage.tables import RUNS
 
 __all__ = ["WRITE_ALL", "AnchorRow", "RunStore", "WriteAll"]
 
@@ -64,17 +65,18 @@ Looked up on the class, as ``FETCH_ROWS`` is. The SQLite interpreter has it."""
 
 type Batch = Sequence[tuple[CompiledQuery, tuple[SqlValue, ...]]]
 type WriteAll = Callable[[Connection, Batch], tuple[int, DatabaseError] | None]
-type AnchorRow = tuple[SqlValue, SqlValue, int, str, str, int]
-"""The ``renew`` update's arguments: lease_expires_at, updated_at, last_seq, last_hash, run_id, token."""
 """The signature of a :data:`WRITE_ALL` method, looked up on the class (``self`` first)."""
+type AnchorRow = tuple[SqlValue, int, str, str, int]
+"""The ``anchor`` update's arguments: updated_at, last_seq, last_hash, run_id, token."""
 
 _STATEMENTS: Final = {
-    "renew": RENEW,
+    "lease": RENEW,
+    "anchor": ANCHOR_STEP,
     "claim": CLAIM,
     "finish": FINISH,
     "event": INSERT_EVENT,
-    "checkpoint": INSERT_CHECKPOINT,
-    "rewrite": REWRITE_CHECKPOINT,
+    "step": INSERT_STEP,
+    "steps": STEPS,
     "run": INSERT_RUN,
     "release": RELEASE,
     "head": HEAD,
@@ -88,13 +90,11 @@ class RunStore:
     """The database, its compiled statements, and the ports every run's log writes through."""
 
     __slots__ = (
-        "_checkpoint",
-        "_event",
+        "_anchor",
         "_fetch",
         "_q",
-        "_renew",
+        "_step",
         "_write_all",
-        "checkpoints",
         "clock",
         "db",
         "dead_letters",
@@ -118,10 +118,9 @@ class RunStore:
         self.db, self.clock, self.ids, self.owner, self.lease_s = db, clock, ids, owner, lease_s
         self.dead_letters = dead_letters
         self.runs = BaseRepository(db, RUNS, TrackedRun)
-        self.checkpoints = BaseRepository(db, CHECKPOINTS, Checkpoint)
         self._q: dict[str, CompiledQuery] = {k: compile(s, db.dialect) for k, s in _STATEMENTS.items()}
-        self._event, self._checkpoint = self._q["event"], self._q["checkpoint"]
-        self._renew = self._q["renew"]
+        self._step = self._q["step"]
+        self._anchor = self._q["anchor"]
         kind = type(db.connection)
         self._fetch: FetchRows | None = getattr(kind, FETCH_ROWS, None)
         self._write_all: WriteAll | None = getattr(kind, WRITE_ALL, None)
@@ -184,10 +183,8 @@ class RunStore:
             return Failure(ran.failure())
         return Success([str(row[0]) for row in ran.unwrap().rows])
 
-    def write_step(
-        self, event: EventRow, checkpoint: CheckpointRow, anchor: AnchorRow
-    ) -> tuple[int, DatabaseError] | None:
-        """A step's event, checkpoint and run-row anchor, in one transaction (pre-bound).
+    def write_step(self, event: StepRow, anchor: AnchorRow) -> tuple[int, DatabaseError] | None:
+        """A step's event (its checkpoint) and the run row's anchor, in one transaction (pre-bound).
 
         The anchor update is fenced by the lease token; a worker that lost the run is also
         stopped by the event's key (the claim wrote the next event), so its row count is
@@ -195,10 +192,15 @@ class RunStore:
         """
         write_all = self._write_all
         if write_all is None:
-            return self.insert_all((("event", event), ("checkpoint", checkpoint), ("renew", anchor)))
-        return write_all(
-            self.db.connection, ((self._event, event), (self._checkpoint, checkpoint), (self._renew, anchor))
-        )
+            return self.insert_all((("step", event), ("anchor", anchor)))
+        return write_all(self.db.connection, ((self._step, event), (self._anchor, anchor)))
+
+    def steps(self, run_id: str) -> Result[tuple[Checkpoint, ...], SpineError]:
+        """The run's checkpoints: each step's last step event, in step order."""
+        ran = self.db.connection.execute(self._q["steps"], {"run_id": run_id})
+        if not isinstance(ran, Success):
+            return Failure(ran.failure())
+        return checkpoints_from(run_id, ran.unwrap().rows)
 
     def head(self, run_id: str) -> Result[tuple[int, str], DatabaseError]:
         """The seq and hash of the run's last ledger event (``0`` and the genesis hash: none)."""

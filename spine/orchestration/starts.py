@@ -1,9 +1,10 @@
 """How a durable run begins: started for a workflow's input, or forked from another run.
 
 A new run is born claimed: one transaction inserts its ``spine_runs`` row (``running``,
-leased to this worker, token 1), its first ledger event (``started`` or ``forked``, anchored)
-and, for a fork, the checkpoints it reuses; it returns the :class:`RunLog` the worker then
-writes through. An ``IntegrityError`` means the run's idempotency key is taken.
+leased to this worker, token 1), its first ledger event (``started`` or ``forked``) and, for
+a fork, the checkpoints it reuses as step events after it (the anchor names the last); it
+returns the :class:`RunLog` the worker then writes through. An ``IntegrityError`` means the
+run's idempotency key is taken.
 
 Every effect goes through the store's injected database, clock and ids.
 """
@@ -11,6 +12,7 @@ Every effect goes through the store's injected database, clock and ids.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -24,7 +26,15 @@ from spine.execution.status import RunStatus
 from spine.orchestration.checkpoint import RunLog
 from spine.orchestration.checkpoints import KIND, Checkpoint, TrackedRun
 from spine.orchestration.durable_codec import PlanCodec, Restored, restore
-from spine.orchestration.run_events import event_row, lease_until, payload_json
+from spine.orchestration.run_events import (
+    StepRow,
+    error_json,
+    event_row,
+    json_string,
+    lease_until,
+    payload_json,
+    step_payload,
+)
 from spine.orchestration.run_store import RunStore
 from spine.orchestration.turns import Entry, copies
 from spine.storage.compiled import SqlValue
@@ -110,7 +120,14 @@ def create(
     payload = payload_json(event[1])
     if isinstance(payload, ValidationError):
         return Failure(payload)
-    row, hashed = event_row(run.run_id, 1, GENESIS_HASH, (store.ids.new_id(), event[0], now, payload))
+    try:
+        first, hashed = event_row(run.run_id, 1, GENESIS_HASH, (store.ids.new_id(), event[0], now, payload))
+    except ValidationError as error:
+        return Failure(error)
+    steps = _step_rows(store, run.run_id, now, hashed, copies)
+    if isinstance(steps, ValidationError):
+        return Failure(steps)
+    last_seq, hashed = 1 + len(steps), steps[-1][7] if steps else hashed
     params: dict[str, SqlValue] = {
         "run_id": run.run_id,
         "kind": KIND,
@@ -125,16 +142,16 @@ def create(
         "started_at": now,
         "lease_owner": store.owner,
         "lease_expires_at": lease_until(now, store.lease_s),
-        "last_seq": 1,
+        "last_seq": last_seq,
         "last_hash": hashed,
     }
     with store.db.transaction() as tx:
         done: Result[object, SpineError] = store.execute("run", params)
         if isinstance(done, Success):
-            inserted = store.insert("event", row)
+            inserted = store.insert("event", first)
+            for step in steps:
+                inserted = inserted or store.insert("step", step)
             done = done if inserted is None else Failure(inserted)
-        if isinstance(done, Success) and copies:
-            done = store.checkpoints.insert_many(copies)
         if not isinstance(done, Success):
             tx.set_rollback_only()
     if not isinstance(done, Success):
@@ -152,7 +169,29 @@ def create(
         created_at=now,
         updated_at=now,
         started_at=now,
-        last_seq=1,
+        last_seq=last_seq,
         last_hash=hashed,
     )
     return Success(RunLog(store, held, codec))
+
+
+def _step_rows(
+    store: RunStore, run_id: str, at: datetime, prev: str, copies: Sequence[Checkpoint]
+) -> list[StepRow] | ValidationError:
+    """``copies`` as the step events that follow the run's first event (seq 2 on), chained after ``prev``."""
+    rows: list[StepRow] = []
+    for seq, copy in enumerate(copies, start=2):
+        name_json = json_string(copy.step_name)
+        error = None if copy.error is None else error_json(copy.error)
+        if name_json is None:
+            return ValidationError(f"step {copy.step_name!r} cannot be written to the ledger", field="step")
+        took_us = (copy.finished_at - copy.started_at) // timedelta(microseconds=1)
+        payload = step_payload(name_json, copy.step_index, copy.status, copy.attempt, took_us, error)
+        try:
+            row, prev = event_row(
+                run_id, seq, prev, (store.ids.new_id(), f"step_{copy.status.value}", at, payload)
+            )
+        except ValidationError as refused:
+            return refused
+        rows.append((*row, copy.output))
+    return rows

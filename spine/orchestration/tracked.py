@@ -1,9 +1,10 @@
 """``TrackedWorkflowRunner``: durable workflow runs on any spine database (SQLite by default).
 
 The engine is the one in ``engine.py``; this runner gives it a journal (``RunLog.journal``:
-each step's outcome is checkpointed with its ledger event, in one transaction, before the
-next step starts) and restored outcomes (a resumed run applies every finished step's
-checkpoint instead of running it, and goes on from the first unfinished step). Runs are
+each step's outcome is checkpointed as its ledger event, the value in the event's body, in
+one transaction with the run's ledger anchor, before the next step starts) and restored
+outcomes (a resumed run applies every finished step's checkpoint instead of running it, and
+goes on from the first unfinished step). Runs are
 ``spine_runs`` rows held under a lease (:mod:`spine.orchestration.leases`), so two workers
 never run one run at once and a crashed worker's run is taken over once its lease expires.
 Wait steps suspend the run with their deadline stored; ``resume_due`` continues the runs
@@ -11,10 +12,11 @@ whose deadline passed. A failed run is filed with the dead-letter queue; ``fork`
 new run from any step, reusing the checkpoints before it.
 
 At-least-once: a step that was running when its worker died runs again on resume. Its
-idempotency key, stored with its checkpoint, is the same each time (run id, step, attempt).
-Leases are renewed by the steps' own writes: give ``lease_s`` more than the longest step
-takes, or another worker may take the run over meanwhile (the slow worker is then fenced
-off at its next write: it changes nothing and stops).
+idempotency key, derived from (run id, step, attempt), is the same each time.
+Leases are renewed by the steps' own writes, once a quarter of the lease has passed: give
+``lease_s`` more than 4/3 of the longest step, or another worker may take the run over
+meanwhile (the slow worker is then fenced off at its next write: it changes nothing and
+stops).
 
 This is an *edge* module: by default it reads the system clock and ids, and its engine
 ports run parallel branches in threads (the database is only touched from the calling
@@ -225,8 +227,8 @@ class TrackedWorkflowRunner:
         return self._store.runs.find(where, order_by=["created_at", "run_id"], limit=limit)
 
     def steps(self, run_id: str, /) -> Result[tuple[Checkpoint, ...], SpineError]:
-        """The run's checkpoints, in step order."""
-        return self._store.checkpoints.find({"run_id": run_id}, order_by=["step_index"])
+        """The run's checkpoints (each step's last step event), in step order."""
+        return self._store.steps(run_id)
 
     # --- internals -----------------------------------------------------------------------
 

@@ -60,7 +60,6 @@ def drive(
     entry: Entry, log: RunLog, value: object, restored: Restored, *, ports: Ports, limit: int
 ) -> WorkflowReport[object]:
     """Run ``entry``'s plan on ``value`` under ``log`` (restored outcomes applied) and end the turn."""
-    log.existing.update(restored.unfinished)
     log.result = restored.result
     execution = Execution(
         entry.plan,

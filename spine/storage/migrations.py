@@ -39,7 +39,6 @@ from spine.storage.sql.statement import Statement, sql
 from spine.storage.tables import (
     ANOMALIES,
     BITEMPORAL_FACTS,
-    CHECKPOINTS,
     DEAD_LETTERS,
     LEASES,
     LEDGER_EVENTS,
@@ -136,7 +135,6 @@ INFRASTRUCTURE_MIGRATIONS: tuple[Migration, ...] = (
             for table in (
                 RUNS,
                 LEDGER_EVENTS,
-                CHECKPOINTS,
                 LEASES,
                 DEAD_LETTERS,
                 QUALITY_RESULTS,

@@ -21,7 +21,6 @@ from spine.storage.sql.types import BIGINT, BYTES, INTEGER, JSON, TEXT, TIMESTAM
 __all__ = [
     "ANOMALIES",
     "BITEMPORAL_FACTS",
-    "CHECKPOINTS",
     "DEAD_LETTERS",
     "INFRASTRUCTURE_TABLES",
     "LEASES",
@@ -112,34 +111,20 @@ LEDGER_EVENTS: Final = Table(
         Column(name="payload", type=JSON, nullable=False),
         Column(name="prev_hash", type=_HASH, nullable=False),
         Column(name="hash", type=_HASH, nullable=False),
+        Column(name="body", type=BYTES),
     ),
     primary_key=("run_id", "seq"),
-    indexes=(
-        Index(columns=("event_id",), unique=True),
-        Index(columns=("event_type", "occurred_at")),
-        Index(columns=("occurred_at",)),
-    ),
 )
-"""Append-only events, a gap-free sequence per run, each hashing its predecessor."""
+"""Append-only events, a gap-free sequence per run, each hashing its predecessor.
 
-CHECKPOINTS: Final = Table(
-    name="spine_checkpoints",
-    columns=(
-        Column(name="run_id", type=_ID, nullable=False),
-        Column(name="step_name", type=_NAME, nullable=False),
-        Column(name="step_index", type=INTEGER, nullable=False),
-        Column(name="attempt", type=INTEGER, nullable=False),
-        Column(name="status", type=_CODE, nullable=False),
-        Column(name="output", type=BYTES),
-        Column(name="error", type=JSON),
-        Column(name="idempotency_key", type=_NAME, nullable=False),
-        Column(name="started_at", type=TIMESTAMPTZ, nullable=False),
-        Column(name="finished_at", type=TIMESTAMPTZ, nullable=False),
-    ),
-    primary_key=("run_id", "step_name"),
-    indexes=(Index(columns=("run_id", "step_index")),),
-)
-"""The outcome of each finished step of a durable run (value or terminal error)."""
+``body`` is what a durable workflow's step event carries besides its payload: the step's
+checkpointed value (msgpack; see :mod:`spine.orchestration.durable_codec`). A step's
+checkpoint *is* its event, so one row per step is written.
+
+Only the primary key is indexed: every write path and ``verify`` go by run. Queries by time
+or type (``ExecutionLedger.window``, ``by_type``) scan; a deployment that runs them often
+adds its own index with a migration (each index costs every step of every durable run a
+page write: see ``bench/orchestration_durable.py``)."""
 
 LEASES: Final = Table(
     name="spine_leases",
@@ -242,7 +227,6 @@ INFRASTRUCTURE_TABLES: Final = (
     MIGRATION_LOCK,
     RUNS,
     LEDGER_EVENTS,
-    CHECKPOINTS,
     LEASES,
     DEAD_LETTERS,
     QUALITY_RESULTS,

@@ -12,6 +12,7 @@ uninterrupted turn per worker, and every run's hash chain verifies.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -44,7 +45,7 @@ WORKERS: Final = 8
 RUNS: Final = 100
 ROOT: Final = Path(__file__).resolve().parents[2]
 _EFFECTS = sql("SELECT item, step, worker FROM side_effects")
-_CHECKPOINTS = sql("SELECT run_id, step_name, status FROM spine_checkpoints")
+_COMPLETED_STEPS = sql("SELECT run_id, payload FROM spine_ledger_events WHERE event_type = 'step_completed'")
 # One turn before the timer (the starter's), one after it (the winning worker's).
 _EVENTS: Final = [
     ("started", None),
@@ -137,7 +138,8 @@ def test_eight_workers_sweeping_the_same_due_runs_run_each_step_exactly_once(
         assert [i for i, ws in drivers.items() if len(ws) != 1] == []
         assert len({w for ws in drivers.values() for w in ws}) >= 2, "no race happened: one worker did all"
 
-        checkpoints = Counter((run_id, name) for run_id, name, _ in db.execute(_CHECKPOINTS).unwrap().rows)
+        completed = db.execute(_COMPLETED_STEPS).unwrap().rows
+        checkpoints = Counter((run_id, json.loads(str(payload))["step"]) for run_id, payload in completed)
         steps = ["prepare", "wait", *EFFECTS]
         assert checkpoints == Counter({(run_id, name): 1 for run_id in runs for name in steps})
 

@@ -261,7 +261,7 @@ def test_an_event_written_behind_the_ledgers_back_blocks_appends_and_is_reported
         Anchor(run_id=run, last_seq=1, last_hash=first.hash),
         draft(EventId("F" * 26), "step", T0, {}).unwrap(),
     ).unwrap()
-    row = {f: getattr(forged, f) for f in forged.__struct_fields__} | {"payload": "{}"}
+    row = {f: getattr(forged, f) for f in forged.__struct_fields__} | {"payload": "{}", "body": None}
     db.execute(insert(LEDGER_EVENTS), row).unwrap()
     refused = ledger.append(run, "step", {})
     assert isinstance(refused.failure(), ConflictError)

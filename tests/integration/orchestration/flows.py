@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -120,11 +121,12 @@ def migrated(backend: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
         yield db, url
 
 
-_COUNT = sql("SELECT COUNT(*) AS n FROM spine_checkpoints WHERE run_id = :run_id")
+_STEP_EVENTS = sql(
+    "SELECT payload FROM spine_ledger_events WHERE run_id = :run_id AND event_type LIKE 'step%'"
+)
 
 
 def checkpoint_count(db: Database, run_id: str) -> int:
-    """How many checkpoint rows the run has."""
-    n = db.execute(_COUNT, {"run_id": run_id}).unwrap().scalar()
-    assert isinstance(n, int)
-    return n
+    """How many steps of the run have a checkpoint (a step event; one written again counts once)."""
+    rows = db.execute(_STEP_EVENTS, {"run_id": run_id}).unwrap().rows
+    return len({json.loads(str(payload))["step"] for (payload,) in rows})

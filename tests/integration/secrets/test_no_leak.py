@@ -44,7 +44,7 @@ from spine.secrets import EnvSecrets, FileSecrets, Secret, SecretsResolver, Vaul
 from spine.storage.compiled import CompiledQuery
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
-from spine.storage.tables import CHECKPOINTS, DEAD_LETTERS, LEDGER_EVENTS, RUNS
+from spine.storage.tables import DEAD_LETTERS, LEDGER_EVENTS, RUNS
 from spine.testing import FakeClock, FakeSleeper, ScriptedRandom, SequentialIdSource
 from tests.fakes.vault_server import FakeVault
 from tests.integration.storage.isolated import isolated
@@ -133,7 +133,7 @@ def _registry(
 
 def _all_rows(db: Database, *, workflow: bool = False) -> list[str]:
     texts: list[str] = []
-    for table in (RUNS, LEDGER_EVENTS, DEAD_LETTERS, *((CHECKPOINTS,) if workflow else ())):
+    for table in (RUNS, LEDGER_EVENTS, DEAD_LETTERS):
         query = CompiledQuery(
             sql=f"SELECT * FROM {table.name}", dialect=db.dialect.name, paramstyle=db.dialect.paramstyle
         )

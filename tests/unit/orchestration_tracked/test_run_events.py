@@ -8,13 +8,15 @@ import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spine.core.errors import ValidationError
+from spine.core.errors import ValidationError, to_record
 from spine.core.ids import EventId, RunId
 from spine.execution.ledger_chain import GENESIS_HASH, LedgerEvent, event_hash
 from spine.execution.ledger_hash import canonical_json, digest, instant_text
+from spine.orchestration.checkpoints import StepPayload
 from spine.orchestration.report import StepStatus
 from spine.orchestration.run_events import (
     chain_hash,
+    error_json,
     event_row,
     instant_texts,
     json_string,
@@ -35,14 +37,39 @@ instants = st.datetimes(
 )
 
 
-@given(names, st.integers(0, 10_000), st.sampled_from(list(StepStatus)), st.integers(1, 50))
-def test_step_payloads_are_already_canonical_json(
-    name: str, index: int, status: StepStatus, attempt: int
+@given(
+    names,
+    st.integers(0, 10_000),
+    st.sampled_from(list(StepStatus)),
+    st.integers(1, 50),
+    st.integers(0, 10**12),
+    st.none() | st.builds(ValidationError, st.text()),  # U+0000 too: it becomes U+FFFD
+)
+def test_step_payloads_are_already_canonical_json(  # noqa: PLR0917 - a payload's fields
+    name: str, index: int, status: StepStatus, attempt: int, took_us: int, error: ValidationError | None
 ) -> None:
     name_json = canonical_json(name).unwrap()
-    text = step_payload(name_json, index, status, attempt)
-    values = {"step": name, "index": index, "status": status.value, "attempt": attempt}
+    record = None if error is None else to_record(error)
+    error_text = None if record is None else error_json(record)
+    text = step_payload(name_json, index, status, attempt, took_us, error_text)
+    values: dict[str, object] = {
+        "step": name,
+        "index": index,
+        "status": status.value,
+        "attempt": attempt,
+        "took_us": took_us,
+    }
+    if record is not None:
+        values["error"] = msgspec.json.decode(error_text or "")
     assert text == canonical_json(values).unwrap()
+    decoded = msgspec.json.decode(text, type=StepPayload)
+    assert (decoded.step, decoded.index, decoded.status, decoded.took_us) == (name, index, status, took_us)
+    if record is not None and "\x00" not in record.message:
+        assert decoded.error == record
+    elif record is not None:
+        assert decoded.error == msgspec.structs.replace(
+            record, message=record.message.replace("\x00", "\ufffd")
+        )
 
 
 @given(names, st.integers(1, 1000), st.sampled_from(["started", "step_completed"]))
@@ -100,7 +127,7 @@ def test_one_isoformat_gives_both_the_stored_and_the_hashed_text(at: datetime) -
 def test_the_hot_path_hash_is_the_ledgers_digest(  # noqa: PLR0917 - one event's fields
     run_id: str, seq: int, event_id: str, status: StepStatus, at: datetime, name: str, prev: str
 ) -> None:
-    payload = step_payload(canonical_json(name).unwrap(), 3, status, 1)
+    payload = step_payload(canonical_json(name).unwrap(), 3, status, 1, 0)
     event_type = f"step_{status.value}"
     try:
         expected: str | None = digest(
