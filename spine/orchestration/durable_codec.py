@@ -245,8 +245,6 @@ class Restored(msgspec.Struct, frozen=True, kw_only=True):
 
     outcomes: dict[str, Outcome]
     """Finished steps (and timers still waiting), by name: applied, never run again."""
-    unfinished: frozenset[int]
-    """Nodes whose stored checkpoint did not finish them: their next one replaces it."""
     result: bytes | None = None
     """The output node's checkpoint, when it finished."""
 
@@ -260,14 +258,11 @@ def restore(codec: PlanCodec, rows: Sequence[Checkpoint], /) -> Result[Restored,
     """
     plan = codec.plan
     outcomes: dict[str, Outcome] = {}
-    unfinished: set[int] = set()
     result: bytes | None = None
     for row in rows:
         i = plan.index.get(row.step_name)
         if i is None:
             continue
-        if row.status not in _DONE:
-            unfinished.add(i)
         if row.status not in _KEPT:
             continue
         decoded = codec.decode(i, row.output or b"")
@@ -280,4 +275,4 @@ def restore(codec: PlanCodec, rows: Sequence[Checkpoint], /) -> Result[Restored,
         )
         if i == plan.output and row.status in _DONE:
             result = row.output
-    return Success(Restored(outcomes=outcomes, unfinished=frozenset(unfinished), result=result))
+    return Success(Restored(outcomes=outcomes, result=result))

@@ -317,7 +317,7 @@ class Execution:
 
     def take_ready(self) -> list[int]:
         """The ready nodes, in plan order, removed from the ready list."""
-        batch = sorted(self.ready)
+        batch = self.ready if len(self.ready) < 2 else sorted(self.ready)
         self.ready = []
         return batch
 
@@ -343,13 +343,13 @@ class Execution:
                 for i in batch:
                     if i in restored:
                         self.apply(i, restored[i])
-                todo = [i for i in batch if i not in restored]
+                todo = [i for i in batch if i not in restored] if restored else batch
                 if not todo and not in_flight:
                     if self.ready and not self.stopped:
                         continue  # restored nodes made others ready
                     break
                 if len(todo) == 1 and not in_flight:
-                    finished = [(todo[0], self.execute(todo[0]))]
+                    finished = [(todo[0], self.execute(todo[0]))]  # the common case: one at a time
                 else:
                     if scheduler is None:
                         scheduler = self.ports.scheduler(self.limit)
@@ -358,7 +358,9 @@ class Execution:
                     in_flight += len(todo)
                     finished = scheduler.wait_any()
                     in_flight -= len(finished)
-                for i, outcome in sorted(finished, key=lambda pair: pair[0]):
+                for i, outcome in (
+                    finished if len(finished) < 2 else sorted(finished, key=lambda pair: pair[0])
+                ):
                     if broken:
                         continue
                     if journal is not None:
@@ -465,7 +467,7 @@ class Execution:
 
     def _attempts(self, node: Node, thunk: Thunk) -> Outcome:
         policy, ports = node.policy, self.ports
-        mono = ports.clock.monotonic
+        mono = ports.monotonic
         start = mono()
         attempt, previous = 1, None
         timeout = policy.timeout_s
@@ -586,10 +588,10 @@ class Execution:
                     self.ready.append(u)
 
     def _blocked(self, u: int) -> bool:
-        skipped = [j >= 0 and self.status[j] is StepStatus.SKIPPED for j in self.plan.inputs[u]]
+        status, skipped = self.status, StepStatus.SKIPPED
         if self.plan.nodes[u].kind is NodeKind.MERGE:
-            return all(skipped)
-        return any(skipped)
+            return all(j >= 0 and status[j] is skipped for j in self.plan.inputs[u])
+        return any(j >= 0 and status[j] is skipped for j in self.plan.inputs[u])
 
     def _compensate(self) -> None:
         """Run, newest first, the compensation of every finished step that has one."""

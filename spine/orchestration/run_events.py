@@ -44,7 +44,6 @@ __all__ = [
     "payload_json",
     "step_key",
     "step_payload",
-    "stored_before",
 ]
 
 EVENT_COLUMNS: Final = (
@@ -175,21 +174,6 @@ def instant_texts(at: datetime, /) -> tuple[str, str]:
         at = at.astimezone(UTC)
     stored = at.isoformat(" ", "microseconds")
     return stored, f"{stored[:10]}T{stored[11:26]}Z"
-
-
-def stored_before(stored: str, at: datetime, micros: int, /) -> str:
-    """SQLite's text of ``micros`` microseconds before ``at``, given ``stored``: its text of ``at``.
-
-    Within the same second only the microseconds change, so they are all that is formatted.
-
-    >>> at = datetime(2025, 1, 3, 4, 5, 6, 7, tzinfo=UTC)
-    >>> stored_before(instant_texts(at)[0], at, 2), stored_before(instant_texts(at)[0], at, 1_000_000)
-    ('2025-01-03 04:05:06.000005+00:00', '2025-01-03 04:05:05.000007+00:00')
-    """
-    left = at.microsecond - micros
-    if 0 <= left <= at.microsecond:
-        return f"{stored[:20]}{left:06d}{stored[26:]}"
-    return instant_texts(at - timedelta(microseconds=micros))[0]
 
 
 def chain_hash(  # noqa: PLR0917 - the preimage's fields, pre-encoded, on the hot path

@@ -58,7 +58,7 @@ _RETRIES = 3
 """By default, how often a turn broken off by a transient database error is taken up again."""
 _PAUSE_S = 0.05
 """The first pause before that (then 4 and 16 times as long)."""
-_NOTHING = Restored(outcomes={}, unfinished=frozenset())
+_NOTHING = Restored(outcomes={})
 
 
 @final

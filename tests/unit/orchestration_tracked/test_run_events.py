@@ -24,7 +24,6 @@ from spine.orchestration.run_events import (
     payload_json,
     step_key,
     step_payload,
-    stored_before,
 )
 from spine.storage.drivers._values import utc_text
 
@@ -148,9 +147,3 @@ def test_the_hot_path_hash_is_the_ledgers_digest(  # noqa: PLR0917 - one event's
     assert type_json is not None
     hashed = chain_hash(run_json, seq, event_id, type_json, instant_texts(at)[1], payload, prev)
     assert hashed == expected if expected is not None else isinstance(hashed, ValidationError)
-
-
-@given(instants, st.integers(0, 3_000_000))
-def test_a_steps_start_is_stored_as_the_driver_would_store_it(at: datetime, micros: int) -> None:
-    start = at - timedelta(microseconds=micros)
-    assert stored_before(instant_texts(at)[0], at, micros) == utc_text(start)
