@@ -11,11 +11,13 @@ Accepted forms (query-string options after ``?``)::
 Each backend accepts the options in ``_ALLOWED``; anything else is a ``ConfigError`` that
 names the option and lists the allowed ones. Nothing here opens a connection.
 
-SQLite options: ``busy_timeout`` (seconds a writer waits for the lock, default 5) and
+SQLite options: ``busy_timeout`` (seconds a writer waits for the lock, default 5),
 ``wal_autocheckpoint`` (pages: the WAL is copied back into the database file, two fsyncs,
-once it holds this many; default 10,000, about 40 MB with 4 KiB pages; ``0`` turns automatic
-checkpoints off). SQLite's own default, 1,000 pages, checkpoints every hundred or so durable
-steps (see :mod:`spine.storage.drivers.sqlite` for what that costs and what the larger WAL does).
+once it holds this many; default 10,000, about 20 MB with 2 KiB pages; ``0`` turns automatic
+checkpoints off; SQLite's own default, 1,000 pages, checkpoints every few hundred durable
+steps) and ``page_size`` (bytes, a power of two from 512 to 65,536; default 2,048; it applies
+to a database file spine creates, SQLite keeps an existing file's). See
+:mod:`spine.storage.drivers.sqlite` for what these cost.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ _SCHEMES: Final = {
 
 _NETWORK: Final = frozenset({"timeout"})
 _ALLOWED: Final = {
-    Backend.SQLITE: frozenset({"busy_timeout", "wal_autocheckpoint"}),
+    Backend.SQLITE: frozenset({"busy_timeout", "page_size", "wal_autocheckpoint"}),
     Backend.POSTGRES: _NETWORK
     | {"application_name", "pool_max", "pool_min", "pool_timeout", "prepare_threshold", "sslmode"},
     Backend.MYSQL: _NETWORK,
@@ -62,6 +64,7 @@ _ALLOWED: Final = {
     Backend.DB2: _NETWORK,
 }
 _SSLMODES: Final = frozenset({"disable", "allow", "prefer", "require", "verify-ca", "verify-full"})
+_PAGE_SIZES: Final = frozenset(1 << k for k in range(9, 17))
 
 
 @final
@@ -106,6 +109,8 @@ class UrlOptions(msgspec.Struct, frozen=True, kw_only=True):
     busy_timeout: float = 5.0
     wal_autocheckpoint: int = 10_000
     """SQLite: WAL pages that trigger an automatic checkpoint (0: never automatically)."""
+    page_size: int = 2048
+    """SQLite: the page size of a database file spine creates (bytes, a power of two)."""
     pool_min: int = 1
     pool_max: int = 4
     pool_timeout: float = 30.0
@@ -285,6 +290,12 @@ def _value(key: str, raw: str) -> object:  # noqa: PLR0911 - one exit per option
         floor = 1 if key == "pool_max" else 0
         if not (raw.isascii() and raw.isdigit()) or int(raw) < floor:
             return ConfigError(f"option {key} must be an integer >= {floor}, got {raw!r}", key=key)
+        return int(raw)
+    if key == "page_size":
+        if not (raw.isascii() and raw.isdigit()) or int(raw) not in _PAGE_SIZES:
+            return ConfigError(
+                f"option page_size must be a power of two from 512 to 65536, got {raw!r}", key=key
+            )
         return int(raw)
     if key == "prepare_threshold":
         if raw.lower() == "none":

@@ -43,6 +43,24 @@ def test_pragmas(conn: SqliteConnection) -> None:
     assert pragma("wal_autocheckpoint") == 10_000
 
 
+def test_a_new_file_gets_the_urls_page_size_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    def page_size(url: str) -> object:
+        conn = open_sqlite(parse_url(url).unwrap()).unwrap()
+        conn.execute(_q("CREATE TABLE IF NOT EXISTS t (a INTEGER)")).unwrap()
+        size = conn.execute(_q("PRAGMA page_size")).unwrap().scalar()
+        conn.close()
+        return size
+
+    assert page_size(f"sqlite:///{tmp_path / 'default.db'}") == 2048
+    assert page_size(f"sqlite:///{tmp_path / 'big.db'}?page_size=8192") == 8192
+    assert page_size(f"sqlite:///{tmp_path / 'big.db'}?page_size=1024") == 8192  # fixed once made
+    theirs = sqlite3.connect(tmp_path / "theirs.db")  # a file someone else made
+    theirs.execute("PRAGMA page_size=16384")
+    theirs.execute("CREATE TABLE t (a INTEGER)")
+    theirs.close()
+    assert page_size(f"sqlite:///{tmp_path / 'theirs.db'}") == 16384
+
+
 def test_the_wal_checkpoint_interval_comes_from_the_url(tmp_path: Path) -> None:
     url = parse_url(f"sqlite:///{tmp_path / 'db.sqlite'}?wal_autocheckpoint=250").unwrap()
     conn = open_sqlite(url).unwrap()

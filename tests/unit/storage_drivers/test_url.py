@@ -56,8 +56,10 @@ def test_defaults_and_typed_options() -> None:
     )
     assert parse_url("sqlite://:memory:").unwrap().options == UrlOptions()
     assert UrlOptions().wal_autocheckpoint == 10_000
-    sqlite = parse_url("sqlite:///a.db?busy_timeout=2&wal_autocheckpoint=0").unwrap().options
-    assert (sqlite.busy_timeout, sqlite.wal_autocheckpoint) == (2.0, 0)
+    assert UrlOptions().page_size == 2048
+    sqlite = parse_url("sqlite:///a.db?busy_timeout=2&wal_autocheckpoint=0&page_size=512").unwrap().options
+    assert (sqlite.busy_timeout, sqlite.wal_autocheckpoint, sqlite.page_size) == (2.0, 0, 512)
+    assert parse_url("sqlite:///a.db?page_size=65536").unwrap().options.page_size == 65536
 
 
 @pytest.mark.parametrize(
@@ -78,7 +80,12 @@ def test_defaults_and_typed_options() -> None:
         ("postgresql://h/db?timeout=1&timeout=2", "timeout", "given twice"),
         ("postgresql://h/db?sslmode=maybe", "sslmode", "sslmode must be one of"),
         ("postgresql://h/db?prepare_threshold=-1", "prepare_threshold", "or 'none'"),
-        ("sqlite:///x.db?pool_max=3", "pool_max", "accepted: busy_timeout, wal_autocheckpoint"),
+        ("sqlite:///x.db?pool_max=3", "pool_max", "accepted: busy_timeout, page_size, wal_autocheckpoint"),
+        ("sqlite:///x.db?page_size=3000", "page_size", "power of two from 512 to 65536"),
+        ("sqlite:///x.db?page_size=256", "page_size", "got '256'"),
+        ("sqlite:///x.db?page_size=131072", "page_size", "got '131072'"),
+        ("sqlite:///x.db?page_size=-2048", "page_size", "got '-2048'"),
+        ("postgresql://h/db?page_size=4096", "page_size", "not accepted by postgres"),
         ("sqlite:///x.db?wal_autocheckpoint=-1", "wal_autocheckpoint", "integer >= 0"),
         ("sqlite:///x.db?wal_autocheckpoint=1e3", "wal_autocheckpoint", "got '1e3'"),
         ("sqlite:///x.db?wal_autocheckpoint=\u00b2", "wal_autocheckpoint", "integer >= 0"),
