@@ -41,7 +41,7 @@ from spine.orchestration.plan import Plan
 from spine.orchestration.policy import OnError
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
 
-__all__ = ["Execution", "InOrder", "Outcome", "Ports", "Scheduler", "guarded", "sleeping_gate"]
+__all__ = ["Execution", "InOrder", "Journal", "Outcome", "Ports", "Scheduler", "guarded", "sleeping_gate"]
 
 type Thunk = Callable[[], Result[object, SpineError]]
 type OperationPort = Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]
@@ -331,8 +331,10 @@ class Execution:
         applied as they come back, so parallel branches of any length run side by side.
         A lone ready node with nothing in flight runs in this thread.
         """
-        if self.plan.linear is not None and not self._restored and self._journal is None:
-            return self._run_linear(self.plan.linear)
+        if self.plan.linear is not None and not self._restored:
+            if self._journal is None:
+                return self._run_linear(self.plan.linear)
+            return self._run_linear_journaled(self.plan.linear, self._journal)
         journal, restored = self._journal, self._restored
         scheduler: Scheduler | None = None
         in_flight = 0
@@ -462,6 +464,38 @@ class Execution:
                 )
 
         return WorkflowReport(workflow=self.workflow, state=state, result=result, build=build)
+
+    def _run_linear_journaled(
+        self, calls: tuple[Callable[[object], Result[object, SpineError]], ...], journal: Journal
+    ) -> WorkflowReport[object]:
+        """A linear plan, journaled: what ``run``'s loop does for it, without the scheduling.
+
+        Each call's outcome is the one ``_attempts`` makes for a default policy (one attempt,
+        a failure fails the step), journaled before it is applied, exactly as in ``run``.
+        """
+        mono = self.ports.monotonic
+        value = self.input
+        completed, failed = StepStatus.COMPLETED, StepStatus.FAILED
+        for k, call in enumerate(calls):
+            start = mono()
+            try:
+                result = call(value)
+            except Exception as exc:  # noqa: BLE001 - a step's exception is an outcome
+                result = Failure(from_exception(exc))
+            if type(result) is Success:
+                value = cast("object", result._inner_value)  # noqa: SLF001 - the hot path
+                outcome = Outcome(completed, value, attempts=1, duration_s=mono() - start)
+            else:
+                outcome = Outcome(failed, error=result.failure(), attempts=1, duration_s=mono() - start)
+            problem = journal(k, outcome)
+            if problem is not None:
+                self.error, self.failed_at = problem, k
+                self.ready = []
+                break
+            self.apply(k, outcome)
+            if outcome.status is failed:
+                break
+        return self.report()
 
     # --- nodes ----------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 from returns.result import Failure, Result, Success
@@ -10,7 +11,7 @@ from spine.core.errors import SpineError, ValidationError
 from spine.execution.executor import Executor
 from spine.execution.registry import HandlerRegistry
 from spine.orchestration import Step, Task, WorkflowReport, WorkflowRunner, lift, step, workflow
-from spine.orchestration.engine import Execution, Outcome, Ports
+from spine.orchestration.engine import Execution, Journal, Outcome, Ports
 from spine.orchestration.workflow import Workflow
 from spine.testing import FakeClock, FakeSleeper
 
@@ -42,7 +43,7 @@ def plain_ports(clock: FakeClock | None = None) -> Ports:
 
 
 def no_journal(index: int, outcome: Outcome) -> SpineError | None:
-    """A journal that records nothing: its presence alone turns the linear fast path off."""
+    """A journal that records nothing."""
     del index, outcome
     return None
 
@@ -52,14 +53,22 @@ def run_in_engine[I, O, E: SpineError](
     value: I,
     *,
     general: bool = False,
+    journal: Journal | None = None,
     ports: Ports | None = None,
 ) -> WorkflowReport[object]:
-    """Run ``flow`` with ``plain_ports`` (``general``: never on the linear fast path)."""
+    """Run ``flow`` with ``plain_ports``.
+
+    ``general``: on the scheduler's path even for a chain (the linear fast paths off), with a
+    journal (``no_journal`` unless one is given); else a chain takes the linear fast path,
+    the journaled one when ``journal`` is given.
+    """
     wf = flow if isinstance(flow, Workflow) else workflow("test", flow)
-    execution = Execution(
-        wf.plan, value, ports or plain_ports(), workflow=wf.name, journal=no_journal if general else None
-    )
-    return execution.run()
+    plan = wf.plan
+    if general:
+        plan = copy.copy(plan)
+        plan.linear = None
+        journal = journal or no_journal
+    return Execution(plan, value, ports or plain_ports(), workflow=wf.name, journal=journal).run()
 
 
 def statuses(report: WorkflowReport[object]) -> dict[str, str]:

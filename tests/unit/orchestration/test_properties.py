@@ -29,6 +29,7 @@ from spine.orchestration import (
     parallel,
     workflow,
 )
+from spine.orchestration.engine import Journal, Outcome
 from spine.orchestration.graph import INPUT, validate
 from tests.unit.orchestration.support import (
     add,
@@ -217,16 +218,30 @@ chains = st.lists(
 )
 
 
+def _journal_into(seen: list[tuple[int, str, object, str | None, int, float]]) -> Journal:
+    def journal(i: int, outcome: Outcome) -> SpineError | None:
+        error = None if outcome.error is None else outcome.error.message
+        seen.append((i, outcome.status.value, outcome.value, error, outcome.attempts, outcome.duration_s))
+        return None
+
+    return journal
+
+
 @given(chains, values)
-def test_the_linear_fast_path_and_the_general_path_agree_exactly(parts: list[Leaf], x: int) -> None:
+def test_the_linear_fast_paths_and_the_general_path_agree_exactly(parts: list[Leaf], x: int) -> None:
     wf = workflow("line", chain_all(build(p) for p in parts))
     assert wf.plan.linear is not None
+    journaled: list[tuple[int, str, object, str | None, int, float]] = []
+    general: list[tuple[int, str, object, str | None, int, float]] = []
     fast = run_in_engine(wf, x)
-    slow = run_in_engine(wf, x, general=True)
-    assert (fast.state, fast.steps) == (slow.state, slow.steps)
-    if isinstance(fast.result, Success):
-        assert fast.result == slow.result
-    else:
-        e1, e2 = fast.result.failure(), slow.result.failure()
-        assert (type(e1), e1.message, e1.context) == (type(e2), e2.message, e2.context)
+    logged = run_in_engine(wf, x, journal=_journal_into(journaled))
+    slow = run_in_engine(wf, x, general=True, journal=_journal_into(general))
+    assert journaled == general  # the same outcomes, in the same order, journaled before the next
+    for report in (logged, slow):
+        assert (fast.state, fast.steps) == (report.state, report.steps)
+        if isinstance(fast.result, Success):
+            assert fast.result == report.result
+        else:
+            e1, e2 = fast.result.failure(), report.result.failure()
+            assert (type(e1), e1.message, e1.context) == (type(e2), e2.message, e2.context)
     assert agrees(fast.result, reference(Seq(tuple(parts)), x))
