@@ -42,6 +42,7 @@ from spine.orchestration.durable_codec import PlanCodec
 from spine.orchestration.engine import Outcome
 from spine.orchestration.report import StepStatus
 from spine.orchestration.run_events import (
+    InstantTexts,
     StepRow,
     chain_hash,
     error_json,
@@ -70,6 +71,7 @@ class RunLog:
     """The run this worker holds: its chain head and token in memory, and every step it writes."""
 
     __slots__ = (
+        "_instants",
         "_nodes",
         "_renew_at",
         "_run_json",
@@ -97,6 +99,7 @@ class RunLog:
         self.broken: SpineError | None = None
         self._run_json = json_string(run.run_id) or ""
         self._nodes: list[str | None] = [None] * len(codec.plan.nodes)
+        self._instants = InstantTexts()
         self._renew_at = store.clock.monotonic() + store.lease_s / _RENEWALS
 
     @property
@@ -127,13 +130,11 @@ class RunLog:
         now = store.clock.now()
         if now.tzinfo is not UTC:
             now = now.astimezone(UTC)
-        text = now.isoformat(" ", "microseconds")  # the stored text; the hashed one is cut from it
+        text, instant = self._instants(now)
         event_id, seq, prev = store.ids.new_id(), self.seq + 1, self.hash
         took_us = round(outcome.duration_s * 1_000_000)
         payload = step_payload(name_json, i, status, attempts if attempts > 0 else 1, took_us, error_text)
-        hashed = chain_hash(
-            self._run_json, seq, event_id, _TYPE_JSON[status], f"{text[:10]}T{text[11:26]}Z", payload, prev
-        )
+        hashed = chain_hash(self._run_json, seq, event_id, _TYPE_JSON[status], instant, payload, prev)
         if isinstance(hashed, ValidationError):
             return hashed
         at: SqlValue = text if store.sqlite else now

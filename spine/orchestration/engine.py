@@ -471,11 +471,13 @@ class Execution:
         """A linear plan, journaled: what ``run``'s loop does for it, without the scheduling.
 
         Each call's outcome is the one ``_attempts`` makes for a default policy (one attempt,
-        a failure fails the step), journaled before it is applied, exactly as in ``run``.
+        a failure fails the step), journaled before it is applied as ``apply`` would (a chain
+        has no choices, waits or compensations, and nothing after it to make ready).
         """
         mono = self.ports.monotonic
         value = self.input
         completed, failed = StepStatus.COMPLETED, StepStatus.FAILED
+        outcomes, status, values, finished = self._outcomes, self.status, self.values, self._finished
         for k, call in enumerate(calls):
             start = mono()
             try:
@@ -490,11 +492,14 @@ class Execution:
             problem = journal(k, outcome)
             if problem is not None:
                 self.error, self.failed_at = problem, k
-                self.ready = []
                 break
-            self.apply(k, outcome)
+            outcomes[k], status[k] = outcome, outcome.status
             if outcome.status is failed:
+                self.error = _about(outcome.error, self.workflow, self.plan.nodes[k].name)
+                self.failed_at = k
                 break
+            values[k] = value
+            finished.append(k)
         return self.report()
 
     # --- nodes ----------------------------------------------------------------------

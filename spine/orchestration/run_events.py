@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
-from typing import Final, cast
+from typing import Final, cast, final
 
 import msgspec
 from returns.result import Success
@@ -34,6 +34,7 @@ from spine.storage.compiled import SqlValue
 __all__ = [
     "EVENT_COLUMNS",
     "EventRow",
+    "InstantTexts",
     "StepRow",
     "chain_hash",
     "error_json",
@@ -162,6 +163,35 @@ def json_string(text: str, /) -> str | None:
     """
     encoded = canonical_json(text)
     return encoded.unwrap() if isinstance(encoded, Success) else None
+
+
+@final
+class InstantTexts:
+    """:func:`instant_texts` for a run's stream of instants: each second's text is made once.
+
+    >>> texts = InstantTexts()
+    >>> texts(datetime(2025, 1, 3, 4, 5, 6, 7, tzinfo=UTC))
+    ('2025-01-03 04:05:06.000007+00:00', '2025-01-03T04:05:06.000007Z')
+    >>> texts(datetime(2025, 1, 3, 4, 5, 6, 99, tzinfo=UTC))[1]
+    '2025-01-03T04:05:06.000099Z'
+    """
+
+    __slots__ = ("_date", "_key", "_time")
+
+    def __init__(self) -> None:
+        self._key: tuple[int, int, int, int, int, int] | None = None
+        self._date = self._time = ""
+
+    def __call__(self, at: datetime, /) -> tuple[str, str]:
+        """``at`` (aware) as SQLite stores it, and as the ledger's preimage writes it."""
+        if at.tzinfo is not UTC:
+            at = at.astimezone(UTC)
+        key = (at.second, at.minute, at.hour, at.day, at.month, at.year)
+        if key != self._key:
+            whole = at.isoformat(" ", "seconds")
+            self._key, self._date, self._time = key, whole[:10], whole[11:19]
+        micro = f"{at.microsecond:06d}"
+        return f"{self._date} {self._time}.{micro}+00:00", f"{self._date}T{self._time}.{micro}Z"
 
 
 def instant_texts(at: datetime, /) -> tuple[str, str]:

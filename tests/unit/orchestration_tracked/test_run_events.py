@@ -15,6 +15,7 @@ from spine.execution.ledger_hash import canonical_json, digest, instant_text
 from spine.orchestration.checkpoints import StepPayload
 from spine.orchestration.report import StepStatus
 from spine.orchestration.run_events import (
+    InstantTexts,
     chain_hash,
     error_json,
     event_row,
@@ -147,3 +148,10 @@ def test_the_hot_path_hash_is_the_ledgers_digest(  # noqa: PLR0917 - one event's
     assert type_json is not None
     hashed = chain_hash(run_json, seq, event_id, type_json, instant_texts(at)[1], payload, prev)
     assert hashed == expected if expected is not None else isinstance(hashed, ValidationError)
+
+
+@given(st.lists(instants, max_size=20))
+def test_a_runs_instant_texts_are_each_instants_own(ats: list[datetime]) -> None:
+    texts = InstantTexts()
+    for at in sorted(ats, key=lambda a: a.astimezone(UTC)) + ats:  # in order, then any order
+        assert texts(at) == instant_texts(at)
