@@ -164,15 +164,8 @@ class Flag[T](msgspec.Struct, frozen=True, kw_only=True):
         >>> Flag.bool("new_ui", rollout=10).rollout
         Rollout(percentage=10.0, value=True)
         """
-        return Flag(
-            name=name,
-            value_type=builtins.bool,
-            default=default,
-            description=description,
-            rollout=None if rollout is None else Rollout(percentage=rollout, value=not default),
-            targets=targets or {},
-            salt=salt,
-        )
+        opposite = None if rollout is None else Rollout(percentage=rollout, value=not default)
+        return _typed(builtins.bool, name, default, description, opposite, targets, salt)
 
     @staticmethod
     def int(
@@ -185,15 +178,7 @@ class Flag[T](msgspec.Struct, frozen=True, kw_only=True):
         salt: builtins.str | None = None,
     ) -> Flag[builtins.int]:
         """An integer flag (``True`` is not an integer here)."""
-        return Flag(
-            name=name,
-            value_type=builtins.int,
-            default=default,
-            description=description,
-            rollout=rollout,
-            targets=targets or {},
-            salt=salt,
-        )
+        return _typed(builtins.int, name, default, description, rollout, targets, salt)
 
     @staticmethod
     def float(
@@ -206,15 +191,7 @@ class Flag[T](msgspec.Struct, frozen=True, kw_only=True):
         salt: builtins.str | None = None,
     ) -> Flag[builtins.float]:
         """A floating-point flag (ints are accepted and stored as floats; NaN is refused)."""
-        return Flag(
-            name=name,
-            value_type=builtins.float,
-            default=default,
-            description=description,
-            rollout=rollout,
-            targets=targets or {},
-            salt=salt,
-        )
+        return _typed(builtins.float, name, default, description, rollout, targets, salt)
 
     @staticmethod
     def str(
@@ -227,15 +204,7 @@ class Flag[T](msgspec.Struct, frozen=True, kw_only=True):
         salt: builtins.str | None = None,
     ) -> Flag[builtins.str]:
         """A text flag."""
-        return Flag(
-            name=name,
-            value_type=builtins.str,
-            default=default,
-            description=description,
-            rollout=rollout,
-            targets=targets or {},
-            salt=salt,
-        )
+        return _typed(builtins.str, name, default, description, rollout, targets, salt)
 
     @staticmethod
     def enum[E: Enum](
@@ -257,12 +226,25 @@ class Flag[T](msgspec.Struct, frozen=True, kw_only=True):
         >>> Flag.enum("export_mode", Mode, default=Mode.CSV).parse("PARQUET")
         <Success: parquet>
         """
-        return Flag(
-            name=name,
-            value_type=enum_type,
-            default=default,
-            description=description,
-            rollout=rollout,
-            targets=targets or {},
-            salt=salt,
-        )
+        return _typed(enum_type, name, default, description, rollout, targets, salt)
+
+
+def _typed[T](  # noqa: PLR0917 - private; each caller passes its own same-named parameters in order
+    value_type: type[T],
+    name: str,
+    default: T,
+    description: str,
+    rollout: Rollout[T] | None,
+    targets: Mapping[str, T] | None,
+    salt: str | None,
+) -> Flag[T]:
+    """The body the typed constructors share: their signatures pin ``T``, this builds the flag."""
+    return Flag(
+        name=name,
+        value_type=value_type,
+        default=default,
+        description=description,
+        rollout=rollout,
+        targets=targets or _NO_TARGETS,
+        salt=salt,
+    )
