@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -25,7 +25,7 @@ from spine.core.errors import ValidationError
 from spine.core.json_types import JsonScalar
 from spine.quality.result import Measure, QualityResult, QualityStatus
 
-__all__ = ["Dataset", "QualityCheck", "Tolerance", "Verdict", "json_safe"]
+__all__ = ["Dataset", "QualityCheck", "Tolerance", "Verdict", "grade", "json_safe"]
 
 type Dataset = Sequence[Mapping[str, object]]
 """Rows as mappings from column name to value; a missing column reads as ``None``."""
@@ -72,6 +72,21 @@ class QualityCheck(msgspec.Struct, frozen=True, kw_only=True):
         )
 
 
+def grade[N: (int, float, timedelta)](
+    measured: N, /, *, fail_over: N | None, warn_over: N | None
+) -> QualityStatus:
+    """``FAIL`` above ``fail_over``, else ``WARN`` above ``warn_over``, else ``PASS`` (``None``: no limit).
+
+    >>> [grade(rate, fail_over=0.5, warn_over=0.1).value for rate in (0.1, 0.2, 0.6)]
+    ['pass', 'warn', 'fail']
+    """
+    if fail_over is not None and measured > fail_over:
+        return QualityStatus.FAIL
+    if warn_over is not None and measured > warn_over:
+        return QualityStatus.WARN
+    return QualityStatus.PASS
+
+
 class Tolerance(msgspec.Struct, frozen=True, kw_only=True):
     """How many violations a check accepts before it warns, and before it fails.
 
@@ -97,11 +112,7 @@ class Tolerance(msgspec.Struct, frozen=True, kw_only=True):
 
     def judge(self, violations: int, /) -> QualityStatus:
         """The status for ``violations`` violations."""
-        if self.fail_over is not None and violations > self.fail_over:
-            return QualityStatus.FAIL
-        if self.warn_over is not None and violations > self.warn_over:
-            return QualityStatus.WARN
-        return QualityStatus.PASS
+        return grade(violations, fail_over=self.fail_over, warn_over=self.warn_over)
 
     def as_measure(self) -> dict[str, object]:
         """The tolerance as the ``expected`` part of a result.

@@ -16,7 +16,7 @@ from itertools import pairwise
 import msgspec
 
 from spine.core.errors import ValidationError
-from spine.quality.check import Dataset, QualityCheck, Verdict
+from spine.quality.check import Dataset, QualityCheck, Verdict, grade
 from spine.quality.result import QualityStatus
 
 __all__ = ["NullRateRule", "RowCountRule", "is_null", "null_rate", "row_count"]
@@ -123,13 +123,8 @@ class NullRateRule(msgspec.Struct, frozen=True, kw_only=True):
         n = len(rows)
         nulls = sum(1 for row in rows if is_null(row.get(self.column)))
         rate = nulls / n if n else 0.0
-        status = QualityStatus.PASS
-        if rate > self.max_rate:
-            status = QualityStatus.FAIL
-        elif self.warn_rate is not None and rate > self.warn_rate:
-            status = QualityStatus.WARN
         return Verdict(
-            status=status,
+            status=grade(rate, fail_over=self.max_rate, warn_over=self.warn_rate),
             actual={"rate": rate, "nulls": nulls, "rows": n},
             expected={"max_rate": self.max_rate, "warn_rate": self.warn_rate},
             message=f"{nulls} of {n} rows have no {self.column!r} ({rate:.2%})",

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from spine.core.errors import ValidationError
-from spine.quality.check import Dataset, QualityCheck, Verdict
+from spine.quality.check import Dataset, QualityCheck, Verdict, grade
 from spine.quality.completeness import is_null
 from spine.quality.result import QualityStatus
 
@@ -75,13 +75,8 @@ class FreshnessRule(msgspec.Struct, frozen=True, kw_only=True):
             return Verdict(status=QualityStatus.FAIL, actual=None, expected=expected, message=message)
         latest = max(instants)
         age = self.now - latest
-        status = QualityStatus.PASS
-        if age > self.max_age:
-            status = QualityStatus.FAIL
-        elif self.warn_age is not None and age > self.warn_age:
-            status = QualityStatus.WARN
         return Verdict(
-            status=status,
+            status=grade(age, fail_over=self.max_age, warn_over=self.warn_age),
             actual={"latest": latest.astimezone(UTC).isoformat(), "age_s": age.total_seconds()},
             expected=expected,
             message=f"newest {self.column!r} is {age} old (limit {self.max_age})",
