@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Final, final
 
 import msgspec
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
 from spine.core.clock import Clock
 from spine.core.errors import SpineError, ValidationError
@@ -145,9 +145,7 @@ class QualityRunner:
         """:func:`run_checks`, then :meth:`record` the report; the report when it is stored."""
         report = run_checks(checks, rows)
         stored = self.record(report, domain=domain, partition_key=partition_key, run_id=run_id)
-        if not isinstance(stored, Success):
-            return Failure(stored.failure())
-        return Success(report)
+        return stored.map(lambda _: report)
 
     def record(
         self,

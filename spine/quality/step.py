@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
 from spine.core.errors import SpineError
 from spine.orchestration.step import Task, step
@@ -66,9 +66,6 @@ def quality_gate(
             stored = recorder.record(report, domain=domain, partition_key=key)
             if isinstance(stored, Failure):
                 return Failure(stored.failure())
-        decided = gate(report)
-        if isinstance(decided, Success):
-            return Success(rows)
-        return Failure(decided.failure())
+        return gate(report).map(lambda _: rows)
 
     return step(name=name)(check)
