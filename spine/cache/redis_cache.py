@@ -41,7 +41,6 @@ from redis.exceptions import (
     RedisError,
     TryAgainError,
 )
-from redis.exceptions import BusyLoadingError as RedisBusyLoadingError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from returns.result import Failure, Result, Success
@@ -60,10 +59,11 @@ _ENCODE_ERRORS: Final = (msgspec.MsgspecError, TypeError, ValueError, OverflowEr
 # UnicodeError: a key that is not valid UTF-8 text (encode), or a client built with
 # decode_responses=True meeting msgpack bytes (decode); redis-py raises both as they are.
 _FAILURES: Final = (RedisError, OSError, UnicodeError)
+# A loading server (BusyLoadingError) is a RedisConnectionError, and so are refused
+# credentials (AuthenticationError, AuthorizationError): _failed takes those back out.
 _RETRYABLE: Final = (
     RedisConnectionError,
     RedisTimeoutError,
-    RedisBusyLoadingError,
     ReadOnlyError,
     TryAgainError,
     ClusterDownError,

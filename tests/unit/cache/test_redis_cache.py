@@ -11,7 +11,7 @@ from redis.retry import Retry
 from returns.result import Result
 
 from spine.cache import CacheBackend, CacheError
-from spine.cache.redis_cache import RedisCache, _px
+from spine.cache.redis_cache import RedisCache, _failed, _px
 from spine.core.errors import SourceUnavailableError, ValidationError
 
 
@@ -76,3 +76,22 @@ def test_keys_are_the_namespace_a_colon_and_the_key(unreachable: redis.Redis, na
 )
 def test_ttls_become_whole_milliseconds_rounded_up(ttl_s: float | None, px: int | None) -> None:
     assert _px(ttl_s) == px
+
+
+@pytest.mark.parametrize(
+    ("exc", "retryable"),
+    [
+        (redis.exceptions.BusyLoadingError("LOADING"), True),
+        (redis.exceptions.ReadOnlyError("READONLY"), True),
+        (redis.exceptions.TimeoutError("Timeout reading from socket"), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (redis.exceptions.AuthenticationError("invalid password"), False),
+        (redis.exceptions.AuthorizationError("NOPERM"), False),
+        (redis.exceptions.ResponseError("WRONGTYPE"), False),
+    ],
+)
+def test_redis_failures_are_retryable_only_when_transient(exc: Exception, retryable: bool) -> None:
+    error = _failed(exc, "GET", "k")
+    assert isinstance(error, SourceUnavailableError)
+    assert error.retryable is retryable
+    assert error.cause is exc
