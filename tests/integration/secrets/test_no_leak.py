@@ -8,8 +8,8 @@ through the dispatcher, the ledger and the DLQ, the exceptions raised (with trac
 their locals), and anything printed. A control test makes a handler leak on purpose and
 checks that the search finds it, so a blind search cannot pass.
 
-``run_failing`` is the one place that decides *what* runs; it is a task on the dispatcher
-today and becomes a workflow once orchestration exists.
+``run_failing`` runs the work as a task on the dispatcher, ``run_failing_workflow`` as a step
+of a durable workflow; every test runs both.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def _registry(
     return registry
 
 
-def _all_rows(db: Database, *, workflow: bool = False) -> list[str]:
+def _all_rows(db: Database) -> list[str]:
     texts: list[str] = []
     for table in (RUNS, LEDGER_EVENTS, DEAD_LETTERS):
         query = CompiledQuery(
@@ -151,31 +151,63 @@ def _exception_texts(exc: BaseException) -> list[str]:
     return [str(exc), repr(exc), "".join(traceback.format_exception(exc)), "".join(shown.format())]
 
 
+@dataclass(frozen=True)
+class _Work:
+    """What both runners share: the login handler on a migrated database, and what it saw."""
+
+    clock: FakeClock
+    ids: SequentialIdSource
+    registry: HandlerRegistry
+    dlq: DLQManager
+    seen: list[bool]
+    raised: list[BaseException]
+
+    @classmethod
+    def prepare(cls, db: Database, resolver: SecretsResolver, planted: str) -> _Work:
+        clock = FakeClock()
+        migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="leak-test").unwrap()
+        seen: list[bool] = []
+        raised: list[BaseException] = []
+        ids = SequentialIdSource()
+        return cls(
+            clock=clock,
+            ids=ids,
+            registry=_registry(resolver, _digest(planted), seen, raised),
+            dlq=DLQManager(db, ids=ids, clock=clock),
+            seen=seen,
+            raised=raised,
+        )
+
+    def aftermath(
+        self, db: Database, run_id: str, status: RunStatus, error: ErrorRecord | None, shown: list[str]
+    ) -> Aftermath:
+        """``shown`` (what the runner reported), the run's error, what the work raised, every row."""
+        assert error is not None
+        return Aftermath(
+            run_id=run_id,
+            status=status,
+            raised=tuple(self.raised),
+            handler_had_the_value=bool(self.seen) and all(self.seen),
+            texts=(*shown, *_error_texts(error, self.raised), *_all_rows(db)),
+        )
+
+
 def run_failing(
     db: Database, resolver: SecretsResolver, password_ref: str, planted: str, mode: Mode
 ) -> Aftermath:
-    """Run work that resolves ``password_ref``, uses the secret and fails; gather its traces.
-
-    Swap this body for a workflow run once orchestration exists; the tests stay as they are.
-    """
-    clock = FakeClock()
-    migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="leak-test").unwrap()
-    seen: list[bool] = []
-    raised: list[BaseException] = []
-    registry = _registry(resolver, _digest(planted), seen, raised)
-    ids = SequentialIdSource()
-    ledger = ExecutionLedger(db, ids=ids, clock=clock)
-    dlq = DLQManager(db, ids=ids, clock=clock)
+    """Run work that resolves ``password_ref``, uses the secret and fails, as a task; gather its traces."""
+    work = _Work.prepare(db, resolver, planted)
+    ledger = ExecutionLedger(db, ids=work.ids, clock=work.clock)
     dispatcher = Dispatcher(
         db,
-        registry,
+        work.registry,
         events=ledger,
-        dead_letters=dlq,
-        ids=ids,
-        clock=clock,
-        sleeper=FakeSleeper(clock),
+        dead_letters=work.dlq,
+        ids=work.ids,
+        clock=work.clock,
+        sleeper=FakeSleeper(work.clock),
         random=ScriptedRandom([0.5]),
-        executor=InlineExecutor(registry),
+        executor=InlineExecutor(work.registry),
     )
     policy = RetryPolicy(max_attempts=2, base_s=0.01, jitter=JitterMode.NONE)
     spec = WorkSpec(
@@ -185,16 +217,8 @@ def run_failing(
     )
     run_id = dispatcher.submit(spec).unwrap()
     run = dispatcher.get(run_id).unwrap()
-    assert run.error is not None
-    shown = _shown(run, dlq.list(status=None).unwrap(), ledger.events(run_id).unwrap())
-    texts = [*shown, *_error_texts(run.error, raised), *_all_rows(db)]
-    return Aftermath(
-        run_id=run_id,
-        status=run.status,
-        raised=tuple(raised),
-        handler_had_the_value=bool(seen) and all(seen),
-        texts=tuple(texts),
-    )
+    shown = _shown(run, work.dlq.list(status=None).unwrap(), ledger.events(run_id).unwrap())
+    return work.aftermath(db, run_id, run.status, run.error, shown)
 
 
 def _shown(*records: object) -> list[str]:
@@ -216,24 +240,18 @@ def run_failing_workflow(
 ) -> Aftermath:
     """The same failing work as an operation step of a durable workflow; gather its traces.
 
-    Checkpoints, the step's error record, ledger events and the dead letter are searched too.
+    Checkpoints (ledger events), the step's error record and the dead letter are searched too.
     """
-    clock = FakeClock()
-    migrate(db, clock=clock, sleeper=FakeSleeper(clock), owner="leak-test").unwrap()
-    seen: list[bool] = []
-    raised: list[BaseException] = []
-    registry = _registry(resolver, _digest(planted), seen, raised)
-    ids = SequentialIdSource()
-    dlq = DLQManager(db, ids=ids, clock=clock)
+    work = _Work.prepare(db, resolver, planted)
     runner = TrackedWorkflowRunner(
         db,
         owner="leak-test",
-        clock=clock,
-        sleeper=FakeSleeper(clock),
-        ids=ids,
+        clock=work.clock,
+        sleeper=FakeSleeper(work.clock),
+        ids=work.ids,
         random=lambda: 0.5,
-        registry=registry,
-        dead_letters=dlq,
+        registry=work.registry,
+        dead_letters=work.dlq,
     )
     login = operation("login", params=Login, result=str)
     if mode == "retried_then_dead":
@@ -242,19 +260,11 @@ def run_failing_workflow(
     report = runner.run(flow, Login(user="svc", password_ref=password_ref, mode=mode))
     assert report.run_id is not None
     run = runner.get(report.run_id).unwrap()
-    assert run.error is not None
     steps = runner.steps(report.run_id).unwrap()
-    events = ExecutionLedger(db, ids=ids, clock=clock).events(report.run_id).unwrap()
-    shown = _shown(run, steps, dlq.list(status=None).unwrap(), events)
+    events = ExecutionLedger(db, ids=work.ids, clock=work.clock).events(report.run_id).unwrap()
     reports = [repr(report), repr(report.result), repr(report.steps)]
-    texts = [*reports, *shown, *_error_texts(run.error, raised), *_all_rows(db, workflow=True)]
-    return Aftermath(
-        run_id=report.run_id,
-        status=run.status,
-        raised=tuple(raised),
-        handler_had_the_value=bool(seen) and all(seen),
-        texts=tuple(texts),
-    )
+    shown = [*reports, *_shown(run, steps, work.dlq.list(status=None).unwrap(), events)]
+    return work.aftermath(db, report.run_id, run.status, run.error, shown)
 
 
 def _same(login: Login) -> Login:
