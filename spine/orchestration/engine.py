@@ -36,7 +36,7 @@ from spine.core.errors import (
     from_exception,
 )
 from spine.execution.retry import RetryAfter, next_delay
-from spine.orchestration.graph import Node, NodeKind
+from spine.orchestration.graph import Node, NodeKind, StepFn
 from spine.orchestration.plan import Plan
 from spine.orchestration.policy import OnError
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError, WorkflowReport
@@ -270,14 +270,13 @@ class Execution:
         j = ins[0]
         return self.input if j < 0 else values[j]
 
-    def execute(self, i: int, value: object = None, *, use_input: bool = True) -> Outcome:
+    def execute(self, i: int) -> Outcome:
         """Run node ``i`` (retries, timeout and all) on its input; change no state.
 
         Safe to call from several threads at once for different nodes.
         """
         node = self.plan.nodes[i]
-        if use_input:
-            value = self.input_of(i)
+        value = self.input_of(i)
         kind = node.kind
         if kind is NodeKind.CALL:
             call = node.call
@@ -300,20 +299,18 @@ class Execution:
         if outcome.status in _DONE:
             self.values[i] = outcome.value
             self._finished.append(i)
-        elif outcome.status is StepStatus.WAITING:
-            self.suspended_at = i
-        elif outcome.status is StepStatus.FAILED and self.error is None:
-            self.failed_at = i
-            self.error = _about(outcome.error, self.workflow, self.plan.nodes[i].name)
-            if self.plan.nodes[i].policy.on_error is OnError.COMPENSATE:
-                self._compensate()
-        if outcome.status in _DONE:
             node = self.plan.nodes[i]
             if node.kind is NodeKind.CHOICE:
                 for t in node.targets():
                     if t != outcome.chosen:
                         self.status[self.plan.index[t]] = StepStatus.SKIPPED
             self._release(i)
+        elif outcome.status is StepStatus.WAITING:
+            self.suspended_at = i
+        elif outcome.status is StepStatus.FAILED and self.error is None:
+            self._fail(i, outcome.error)
+            if self.plan.nodes[i].policy.on_error is OnError.COMPENSATE:
+                self._compensate()
 
     def take_ready(self) -> list[int]:
         """The ready nodes, in plan order, removed from the ready list."""
@@ -417,9 +414,7 @@ class Execution:
             )
         yield from self._compensations
 
-    def _run_linear(
-        self, calls: tuple[Callable[[object], Result[object, SpineError]], ...]
-    ) -> WorkflowReport[object]:
+    def _run_linear(self, calls: tuple[StepFn, ...]) -> WorkflowReport[object]:
         mono = self.ports.monotonic
         times = [mono()]
         mark = times.append
@@ -445,8 +440,7 @@ class Execution:
             state = RunState.COMPLETED
         else:
             assert isinstance(outcome, Failure)
-            error = _about(outcome.failure(), self.workflow, self.plan.nodes[stop].name)
-            self.error, self.failed_at, result, state = error, stop, Failure(error), RunState.FAILED
+            result, state = Failure(self._fail(stop, outcome.failure())), RunState.FAILED
         nodes = self.plan.nodes
 
         def build() -> Iterable[StepReport]:
@@ -465,19 +459,18 @@ class Execution:
 
         return WorkflowReport(workflow=self.workflow, state=state, result=result, build=build)
 
-    def _run_linear_journaled(
-        self, calls: tuple[Callable[[object], Result[object, SpineError]], ...], journal: Journal
-    ) -> WorkflowReport[object]:
+    def _run_linear_journaled(self, calls: tuple[StepFn, ...], journal: Journal) -> WorkflowReport[object]:
         """A linear plan, journaled: what ``run``'s loop does for it, without the scheduling.
 
         Each call's outcome is the one ``_attempts`` makes for a default policy (one attempt,
-        a failure fails the step), journaled before it is applied as ``apply`` would (a chain
-        has no choices, waits or compensations, and nothing after it to make ready).
+        a failure fails the step), journaled before it is applied as ``apply`` would. A chain
+        has no choices, waits or compensations (so no ``_finished`` list for a saga to undo)
+        and nothing after it to make ready: only outcome, status and value are installed.
         """
         mono = self.ports.monotonic
         value = self.input
         completed, failed = StepStatus.COMPLETED, StepStatus.FAILED
-        outcomes, status, values, finished = self._outcomes, self.status, self.values, self._finished
+        outcomes, status, values = self._outcomes, self.status, self.values
         for k, call in enumerate(calls):
             start = mono()
             try:
@@ -495,11 +488,9 @@ class Execution:
                 break
             outcomes[k], status[k] = outcome, outcome.status
             if outcome.status is failed:
-                self.error = _about(outcome.error, self.workflow, self.plan.nodes[k].name)
-                self.failed_at = k
+                self._fail(k, outcome.error)
                 break
             values[k] = value
-            finished.append(k)
         return self.report()
 
     # --- nodes ----------------------------------------------------------------------
@@ -610,6 +601,16 @@ class Execution:
 
     # --- bookkeeping ----------------------------------------------------------------
 
+    def _fail(self, i: int, error: SpineError | None) -> SpineError:
+        """Node ``i`` failed: the run stops with its error, the workflow and step named in it."""
+        step = self.plan.nodes[i].name
+        if error is None:
+            error = StepError(f"step {step!r} failed", workflow=self.workflow, step=step)
+        else:
+            error = error.with_context(workflow=self.workflow, step=step)
+        self.error, self.failed_at = error, i
+        return error
+
     def _release(self, i: int) -> None:
         """Node ``i`` ended: count it off its users; ready or skip those now resolved."""
         stack = [i]
@@ -650,10 +651,3 @@ class Execution:
                     error=None if ok else str(report.result.failure()),
                 )
             )
-
-
-def _about(error: SpineError | None, workflow: str, step: str) -> SpineError:
-    """The step's error, with the workflow and step named in its context."""
-    if error is None:
-        return StepError(f"step {step!r} failed", workflow=workflow, step=step)
-    return error.with_context(workflow=workflow, step=step)
