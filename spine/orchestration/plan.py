@@ -11,7 +11,7 @@ from typing import final
 
 from spine.orchestration.graph import INPUT, Graph, Node, NodeKind, StepFn
 
-__all__ = ["Plan", "compile_plan"]
+__all__ = ["Plan"]
 
 
 @final
@@ -20,7 +20,6 @@ class Plan:
 
     __slots__ = (
         "bodies",
-        "choice_of",
         "graph",
         "index",
         "inputs",
@@ -50,9 +49,6 @@ class Plan:
         """Per node, how many distinct nodes it waits for."""
         self.roots: tuple[int, ...] = tuple(i for i, count in enumerate(self.pending) if count == 0)
         self.output: int = index[graph.output]
-        self.choice_of: dict[int, int] = {
-            index[t]: i for i, n in enumerate(graph.nodes) if n.kind is NodeKind.CHOICE for t in n.targets()
-        }
         self.bodies: dict[int, Plan] = {
             i: Plan(n.body) for i, n in enumerate(graph.nodes) if n.body is not None
         }
@@ -77,8 +73,3 @@ def _linear(
             return None
         calls.append(node.call)
     return tuple(calls) if calls and output == len(nodes) - 1 else None
-
-
-def compile_plan(graph: Graph) -> Plan:
-    """The plan of a validated graph."""
-    return Plan(graph)

@@ -7,7 +7,7 @@ import pytest
 from spine.core.errors import SpineError
 from spine.execution.retry import RetryPolicy
 from spine.orchestration import Step, chain, conditional, map_each, parallel, wait, workflow
-from spine.orchestration.plan import compile_plan
+from spine.orchestration.plan import Plan
 from tests.unit.orchestration.support import add, fail_when
 
 
@@ -38,7 +38,7 @@ def test_anything_but_plain_calls_in_a_row_is_not_linear(flow: Step[int, object,
 
 
 def test_plan_wiring_of_a_diamond() -> None:
-    plan = compile_plan(workflow("d", chain(add(1), parallel(add(1), add(2)))).graph)
+    plan = Plan(workflow("d", chain(add(1), parallel(add(1), add(2)))).graph)
     assert plan.index == {"add": 0, "add_2": 1, "add_2_2": 2, "parallel": 3}
     assert plan.inputs == ((-1,), (0,), (0,), (1, 2))
     assert plan.users == ((1, 2), (3,), (3,), ())
@@ -50,6 +50,6 @@ def test_plan_wiring_of_a_diamond() -> None:
 def test_a_choice_knows_its_targets_and_a_map_its_body() -> None:
     plan = workflow("c", conditional(lambda x: x > 0, add(1), add(2))).plan
     head = plan.index["if"]
-    assert {plan.nodes[t].name for t, c in plan.choice_of.items() if c == head} == {"if_1", "if_default"}
+    assert {plan.nodes[t].name for t in plan.users[head]} == {"if_1", "if_default"}
     mapped = workflow("m", map_each(chain(add(1), add(1)))).plan
     assert mapped.bodies[0].linear is not None
