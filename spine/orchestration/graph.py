@@ -1,7 +1,7 @@
 """The workflow IR: an immutable DAG of named nodes that reference each other by name.
 
 Every way of building a workflow ends here: the typed combinators (``compose.py``), the
-templates (``templates.py``) and ``merge_workflows``. Runners only ever see a validated
+templates (``templates/``) and ``merge_workflows``. Runners only ever see a validated
 ``Graph``.
 
 Value flow: a node reads the outputs of the nodes named in ``inputs`` (``INPUT`` is the

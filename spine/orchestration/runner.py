@@ -29,7 +29,7 @@ from spine.execution.random_source import SystemRandom
 from spine.execution.registry import HandlerRegistry
 from spine.execution.runner import Attempt
 from spine.execution.runner import Outcome as AttemptOutcome
-from spine.orchestration.engine import Execution, Outcome, Ports, Thunk, guarded, sleeping_gate
+from spine.orchestration.engine import Execution, OperationPort, Outcome, Ports, Thunk, guarded, sleeping_gate
 from spine.orchestration.report import WorkflowReport
 from spine.orchestration.workflow import Workflow
 
@@ -96,9 +96,7 @@ def call_with_timeout(thunk: Thunk, timeout_s: float) -> Result[object, SpineErr
     )
 
 
-def _operation_port(
-    executor: Executor,
-) -> Callable[[str, dict[str, object], float | None], Result[bytes, SpineError]]:
+def _operation_port(executor: Executor) -> OperationPort:
     def run(name: str, params: dict[str, object], timeout_s: float | None) -> Result[bytes, SpineError]:
         # Each call is its own attempt to the executor (a Celery task id is derived from it).
         attempt = Attempt(

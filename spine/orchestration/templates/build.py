@@ -170,8 +170,9 @@ class _Builder:
     def operation(self, path: str, name: str) -> str:
         if self.operations is None:
             self._missing(path, f"operation {name!r} needs a handler registry: pass operations=")
-        elif name not in self.operations.names():
-            names = self.operations.names()
+            return name
+        names = self.operations.names()
+        if name not in names:
             self._missing(path, f"unknown operation {name!r}{suggest(name, names)} {known(names)}")
         return name
 
