@@ -8,7 +8,6 @@ computes, on the fast path and the general path alike, in the engine and in the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -37,6 +36,7 @@ from tests.unit.orchestration.support import (
     fake_runner,
     raise_when,
     run_in_engine,
+    total,
 )
 
 
@@ -94,10 +94,6 @@ trees: st.SearchStrategy[Tree] = st.recursive(leaves, extend, max_leaves=10)
 values = st.integers(-30, 30)
 
 # --- building with the real combinators -------------------------------------------------
-
-
-def total(values: Sequence[int]) -> int:
-    return sum(values)
 
 
 def spread(x: int) -> list[int]:

@@ -1,19 +1,18 @@
-"""Shared pieces of the template tests: a registry of small functions, loaders, a fake runner."""
+"""Shared pieces of the template tests: a registry of small functions, loaders, a run helper."""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping
 
 import msgspec
 from returns.result import Failure, Result, Success
 
 from spine.core.errors import ConfigError, NetworkError, SpineError, ValidationError, WorkflowError
 from spine.execution.registry import HandlerRegistry
-from spine.orchestration import WorkflowReport, WorkflowRunner
+from spine.orchestration import WorkflowReport
 from spine.orchestration.templates import TemplateRegistry, load_template, standard_registry
 from spine.orchestration.workflow import Workflow
-from spine.testing import FakeClock, FakeSleeper
+from tests.unit.orchestration.support import fake_runner
 
 type Loaded = Result[Workflow[object, object, SpineError], ValidationError | ConfigError | WorkflowError]
 
@@ -103,21 +102,13 @@ def load(
     return load_template(text, registry=reg or registry(), operations=operations, origin=origin)
 
 
-def fake_runner(operations: HandlerRegistry | None = None) -> tuple[WorkflowRunner, FakeClock, FakeSleeper]:
-    """A runner whose waits and back-offs are instant (full jitter draws 0.5)."""
-    clock = FakeClock()
-    sleeper = FakeSleeper(clock)
-    runner = WorkflowRunner(clock=clock, sleeper=sleeper, random=lambda: 0.5, registry=operations)
-    return runner, clock, sleeper
-
-
 def run(text: str, value: object, **options: object) -> WorkflowReport[object]:
     """Load ``text`` (it must be valid) and run it on a fake runner."""
     operations = options.get("operations")
     assert operations is None or isinstance(operations, HandlerRegistry)
     reg = options.get("reg")
     assert reg is None or isinstance(reg, TemplateRegistry)
-    runner, _, _ = fake_runner(operations)
+    runner, _, _ = fake_runner(registry=operations)
     return runner.run(load(text, reg=reg, operations=operations).unwrap(), value)
 
 
@@ -127,7 +118,3 @@ def message(result: Result[object, SpineError]) -> str:
     error = result.failure()
     assert isinstance(error, SpineError)
     return error.message
-
-
-def statuses(report: WorkflowReport[object]) -> Mapping[str, str]:
-    return {s.name: s.status.value for s in report.steps}

@@ -21,7 +21,8 @@ from spine.orchestration.templates import (
     load_builtin,
     standard_registry,
 )
-from tests.unit.orchestration.templates.support import Flaky, fake_runner, message, statuses
+from tests.unit.orchestration.support import fake_runner, statuses
+from tests.unit.orchestration.templates.support import Flaky, message
 
 
 def test_every_shipped_file_is_listed_and_package_data() -> None:
@@ -94,7 +95,7 @@ def test_etl() -> None:
     reg.register_function("etl.validate", validate)
     reg.register_function("etl.transform", transform)
     reg.register_function("etl.load", load)
-    runner, _, sleeper = fake_runner(ops)
+    runner, _, sleeper = fake_runner(registry=ops)
     flow = load_builtin("etl", registry=reg, operations=ops).unwrap()
     report = runner.run(flow, {"table": "orders", "limit": 4})
     assert report.result == Success(3)
@@ -194,7 +195,7 @@ def test_scheduled_batch() -> None:
         return Failure(NetworkError("mail server down"))
 
     reg.register_function("batch.notify", notify)
-    runner, clock, _ = fake_runner(ops)
+    runner, clock, _ = fake_runner(registry=ops)
     start = clock.now()
     report = runner.run(
         load_builtin("scheduled_batch", registry=reg, operations=ops).unwrap(), {"day": "2025-01-03"}

@@ -12,16 +12,8 @@ from returns.result import Failure, Result, Success
 from spine.core.errors import SpineError, ValidationError
 from spine.orchestration import RunState
 from spine.orchestration.templates import TemplateRegistry
-from tests.unit.orchestration.templates.support import (
-    Flaky,
-    doc,
-    fake_runner,
-    handlers,
-    load,
-    registry,
-    run,
-    statuses,
-)
+from tests.unit.orchestration.support import fake_runner, statuses
+from tests.unit.orchestration.templates.support import Flaky, doc, handlers, load, registry, run
 
 
 def test_functions_run_in_order() -> None:
