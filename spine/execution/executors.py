@@ -1,4 +1,4 @@
-"""Executors: where attempts run. Inline, a thread pool, or a process pool (Celery later).
+"""Executors: where attempts run. Inline, a thread pool, or a process pool (Celery: its own package).
 
 Every executor takes an :class:`~spine.execution.runner.Attempt` and, exactly once, hands an
 :class:`~spine.execution.runner.Outcome` to the ``done`` callback: the handler's result, its
@@ -20,10 +20,10 @@ from typing import final
 import msgspec
 from returns.result import Failure, Result, Success
 
-from spine.core.errors import ConfigError, OperationTimeoutError, from_exception, to_record
+from spine.core.errors import ConfigError, OperationTimeoutError
 from spine.execution.executor import Done
 from spine.execution.registry import HandlerRegistry
-from spine.execution.runner import Attempt, Outcome, run_attempt
+from spine.execution.runner import Attempt, Outcome, failed, run_attempt
 
 __all__ = ["InlineExecutor", "ProcessExecutor", "ThreadExecutor"]
 
@@ -34,7 +34,7 @@ def _timed_out(attempt: Attempt) -> Outcome:
         timeout_s=attempt.timeout_s,
         context={"run_id": attempt.run_id},
     )
-    return Outcome(run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(error))
+    return failed(attempt, error)
 
 
 @final
@@ -62,9 +62,7 @@ def _watch(attempt: Attempt, future: Future[Outcome], done: Done) -> None:
         if exc is None:
             once(f.result())
         else:  # the pool itself failed (a worker died): an outcome, not a lost run
-            once(
-                Outcome(run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(from_exception(exc)))
-            )
+            once(failed(attempt, exc))
 
     future.add_done_callback(finished)
     if attempt.timeout_s is not None:
@@ -157,23 +155,15 @@ def resolve_registry(ref: str, /) -> Result[HandlerRegistry, ConfigError]:
     return Success(candidate)
 
 
-def _registry_at(ref: str) -> HandlerRegistry:
-    found = resolve_registry(ref)
-    if isinstance(found, Failure):
-        raise found.failure()
-    return found.unwrap()
-
-
 def _run_in_child(ref: str, payload: bytes) -> bytes:
     attempt = _ATTEMPT.decode(payload)
     try:
-        registry = _registry_at(ref)
-    except Exception as exc:  # noqa: BLE001 - reported as the attempt's outcome
-        outcome = Outcome(
-            run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(from_exception(exc))
-        )
-        return msgspec.json.encode(outcome)
-    return msgspec.json.encode(run_attempt(registry, attempt))
+        registry = resolve_registry(ref)
+    except Exception as exc:  # noqa: BLE001 - importing the module raised: the attempt's outcome
+        return msgspec.json.encode(failed(attempt, exc))
+    if isinstance(registry, Failure):
+        return msgspec.json.encode(failed(attempt, registry.failure()))
+    return msgspec.json.encode(run_attempt(registry.unwrap(), attempt))
 
 
 @final

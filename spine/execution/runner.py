@@ -12,10 +12,10 @@ import msgspec
 from returns.result import Failure
 
 from spine.core.codec import encode_json
-from spine.core.errors import ErrorRecord, from_exception, to_record
+from spine.core.errors import ErrorRecord, to_record
 from spine.execution.registry import HandlerRegistry
 
-__all__ = ["Attempt", "Outcome", "run_attempt"]
+__all__ = ["Attempt", "Outcome", "failed", "run_attempt"]
 
 
 class Attempt(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,23 +55,29 @@ def run_attempt(registry: HandlerRegistry, attempt: Attempt, /) -> Outcome:
     """
     found = registry.get(attempt.name)
     if isinstance(found, Failure):
-        return _failed(attempt, found.failure())
+        return failed(attempt, found.failure())
     handler = found.unwrap()
     params = handler.decode(attempt.params)
     if isinstance(params, Failure):
-        return _failed(attempt, params.failure())
+        return failed(attempt, params.failure())
     try:
         result = handler.fn(params.unwrap())
     except Exception as exc:  # noqa: BLE001 - a handler's exception is an outcome, not a crash
-        return _failed(attempt, exc)
+        return failed(attempt, exc)
     if isinstance(result, Failure):
-        return _failed(attempt, result.failure())
+        return failed(attempt, result.failure())
     try:
         value = encode_json(result.unwrap())
     except (TypeError, NotImplementedError) as exc:
-        return _failed(attempt, exc)
+        return failed(attempt, exc)
     return Outcome(run_id=attempt.run_id, attempt=attempt.attempt, value=value)
 
 
-def _failed(attempt: Attempt, error: BaseException) -> Outcome:
-    return Outcome(run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(from_exception(error)))
+def failed(attempt: Attempt, error: BaseException, /) -> Outcome:
+    """An outcome carrying ``error`` (an exception through ``from_exception``) for ``attempt``.
+
+    >>> from spine.core.errors import CancelledError
+    >>> failed(Attempt(run_id="r", attempt=1, name="n"), CancelledError("stop")).error.code
+    'cancelled'
+    """
+    return Outcome(run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(error))

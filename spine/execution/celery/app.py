@@ -26,9 +26,9 @@ from celery import Celery, Task
 from returns.result import Failure
 
 from spine.core.errors import ConfigError, TransientError
-from spine.execution.celery.wire import decode_attempt, encode_outcome, failed
+from spine.execution.celery.wire import decode_attempt, encode_outcome
 from spine.execution.executors import resolve_registry
-from spine.execution.runner import run_attempt
+from spine.execution.runner import failed, run_attempt
 
 __all__ = ["SETTINGS", "TASK_NAME", "create_app", "install", "resolve_registry", "run_payload"]
 

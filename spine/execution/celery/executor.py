@@ -48,9 +48,9 @@ from spine.core.errors import CancelledError, ConfigError, InternalError, Networ
 from spine.execution.celery.app import TASK_NAME
 from spine.execution.celery.flights import Flight, FlightTable
 from spine.execution.celery.stored import stored_outcomes
-from spine.execution.celery.wire import encode_attempt, failed, lost, outcome_of
+from spine.execution.celery.wire import encode_attempt, lost, outcome_of
 from spine.execution.executor import Done
-from spine.execution.runner import Attempt, Outcome
+from spine.execution.runner import Attempt, Outcome, failed
 
 __all__ = ["CeleryExecutor"]
 

@@ -15,8 +15,8 @@ from celery.backends.redis import RedisBackend
 
 from spine.core.errors import InternalError
 from spine.execution.celery.flights import Flight
-from spine.execution.celery.wire import failed, outcome_of
-from spine.execution.runner import Outcome
+from spine.execution.celery.wire import outcome_of
+from spine.execution.runner import Outcome, failed
 
 __all__ = ["stored_outcomes"]
 

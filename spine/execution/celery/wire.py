@@ -34,11 +34,10 @@ from spine.core.errors import (
     SpineError,
     TransientError,
     ValidationError,
-    to_record,
 )
-from spine.execution.runner import Attempt, Outcome
+from spine.execution.runner import Attempt, Outcome, failed
 
-__all__ = ["decode_attempt", "encode_attempt", "encode_outcome", "failed", "lost", "outcome_of"]
+__all__ = ["decode_attempt", "encode_attempt", "encode_outcome", "lost", "outcome_of"]
 
 _ATTEMPT: Final = msgspec.json.Decoder(Attempt)
 _OUTCOME: Final = msgspec.json.Decoder(Outcome)
@@ -76,15 +75,6 @@ def encode_outcome(outcome: Outcome, /) -> str:
     '{"run_id":"r","attempt":1,"value":"NDI=","error":null}'
     """
     return encode_json(outcome).decode()
-
-
-def failed(attempt: Attempt, error: SpineError, /) -> Outcome:
-    """An outcome carrying ``error`` for ``attempt``.
-
-    >>> failed(Attempt(run_id="r", attempt=1, name="n"), CancelledError("stop")).error.code
-    'cancelled'
-    """
-    return Outcome(run_id=attempt.run_id, attempt=attempt.attempt, error=to_record(error))
 
 
 def lost(attempt: Attempt, /, *, waited_s: float, task_id: str) -> Outcome:
