@@ -21,11 +21,14 @@ from spine.cli.progress import Reader, watch
 from spine.core.errors import ErrorRecord, SpineError
 from spine.core.system import SystemClock, SystemIdSource
 from spine.execution.dlq import DLQManager
+from spine.execution.runs import RunRecord
 from spine.orchestration.checkpoints import Checkpoint
 from spine.orchestration.report import RunState, WorkflowReport
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
 from spine.storage.database import Database
+from spine.storage.repository import BaseRepository
+from spine.storage.tables import RUNS
 
 __all__ = ["register"]
 
@@ -139,13 +142,19 @@ def _reader(args: argparse.Namespace, key: str) -> tuple[Reader, Callable[[], No
     """Reads the checkpoints of the run under ``key`` (none until it has started)."""
     db = open_database(args, migrated=False)
     runner = TrackedWorkflowRunner(db, owner="cli-progress")
+    runs = BaseRepository(db, RUNS, RunRecord)
+    run_id: str | None = None  # looked up by its key (one indexed row) until it is found
 
     def read() -> Result[tuple[Checkpoint, ...], SpineError] | None:
-        found = runner.runs(limit=1000)
-        if not isinstance(found, Success):
-            return Failure(found.failure())
-        run = next((r for r in found.unwrap() if r.idempotency_key == key), None)
-        return None if run is None else runner.steps(run.run_id)
+        nonlocal run_id
+        if run_id is None:
+            found = runs.find({"idempotency_key": key}, limit=1)
+            if not isinstance(found, Success):
+                return Failure(found.failure())
+            if not found.unwrap():
+                return None
+            run_id = found.unwrap()[0].run_id
+        return runner.steps(run_id)
 
     return read, db.close
 
@@ -217,11 +226,7 @@ def _replay(args: argparse.Namespace, out: Output) -> int:
         letter = unwrap(letters.get(args.dead_letter_id), "dlq replay")
         runner = _runner(db, args.workflow)
         started = time.perf_counter()
-        forked = runner.fork(letter.run_id, args.from_step)
-        if isinstance(forked, Failure):
-            msg = f"dlq replay {args.dead_letter_id}: {forked.failure()}"
-            raise CliError(msg)
-        report = forked.unwrap()
+        report = unwrap(runner.fork(letter.run_id, args.from_step), f"dlq replay {args.dead_letter_id}")
         if report.state is RunState.COMPLETED:
             unwrap(
                 letters.resolve(letter.dead_letter_id, note=f"replayed as run {report.run_id}"), "dlq resolve"
