@@ -13,7 +13,6 @@ from spine.execution.ledger import ExecutionLedger
 from spine.storage.migrations import migrate
 from spine.storage.sql.compiler import transpile
 from spine.storage.sql.dialect import get_dialect
-from spine.storage.sql.errors import UnsupportedSqlError
 from spine.storage.sql.statement import split
 
 __all__ = ["register"]
@@ -69,10 +68,7 @@ def _transpile(args: argparse.Namespace, out: Output) -> int:
     for number, statement in enumerate(statements, start=1):
         try:
             rendered.append(transpile(statement, args.to, args.dialect_version))
-        except UnsupportedSqlError as exc:
-            msg = f"{args.file}: statement {number}: {exc}"
-            raise CliError(msg) from None
-        except ValueError as exc:
+        except ValueError as exc:  # a ValidationError, an UnsupportedSqlError among them
             msg = f"{args.file}: statement {number}: {exc}"
             raise CliError(msg) from None
     if out.json:

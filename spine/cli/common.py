@@ -19,6 +19,7 @@ import msgspec
 from returns.result import Failure, Result
 
 from spine.core.errors import SpineError
+from spine.core.system import SystemClock, SystemSleeper
 from spine.secrets import EnvSecrets, FileSecrets, SecretsResolver, is_ref
 from spine.storage.connect import connect
 from spine.storage.database import Database
@@ -81,8 +82,6 @@ def open_database(args: argparse.Namespace, *, migrated: bool = True) -> Databas
         raise CliError(msg) from None
     db = Database(unwrap(connected, f"cannot open {redact(url)}"))
     if migrated:
-        from spine.core.system import SystemClock, SystemSleeper  # noqa: PLC0415 - shell only
-
         unwrap(migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="spine-cli"), "migrate")
     return db
 

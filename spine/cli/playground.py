@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 import types
 from collections.abc import Callable
 from typing import TextIO
@@ -41,8 +42,6 @@ def register(commands: Subcommands) -> None:
 
 
 def _playground(args: argparse.Namespace, out: Output) -> int:
-    import sys  # noqa: PLC0415 - the terminal, read only here
-
     flow = load_workflow(args.workflow)
     value = decode_input(flow, args.input)
     clock = FakeClock()

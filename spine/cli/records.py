@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+import msgspec
 from returns.result import Failure
 
 from spine.cli.common import EXIT_OK, CliError, Output, Subcommands, open_database, unwrap
@@ -108,8 +109,6 @@ def _dlq_show(args: argparse.Namespace, out: Output) -> int:
 
 
 def _record(out: Output, record: object) -> None:
-    import msgspec  # noqa: PLC0415 - local: only for display
-
     fields = msgspec.structs.asdict(record)  # type: ignore[arg-type]  # every record shown is a Struct
     if out.json:
         out.emit(fields)
