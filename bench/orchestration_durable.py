@@ -43,13 +43,15 @@ from spine.orchestration.workflow import Workflow
 from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
+from spine.storage.url import UrlOptions
 
 GOALS = {"step": 50.0, "resume": 100_000.0, "reinvoke": 200.0}  # µs
+_DEFAULTS = UrlOptions()
 PRAGMAS = (
-    "PRAGMA page_size=2048",
+    f"PRAGMA page_size={_DEFAULTS.page_size}",
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA wal_autocheckpoint=10000",
+    f"PRAGMA wal_autocheckpoint={_DEFAULTS.wal_autocheckpoint}",
 )
 """What ``open_sqlite`` sets for a file it creates (by default), for the raw floors."""
 RUNS = 6

@@ -11,20 +11,21 @@ Pragmas: ``page_size`` from the URL (a new file; default 2,048 bytes), ``journal
 5 s), ``wal_autocheckpoint`` from the URL (files; default 10,000 pages instead of SQLite's
 1,000).
 
-Why those two. Every commit appends each page it changed, whole, to the WAL; a checkpoint
-copies the WAL back into the database file and fsyncs both, and the fsync of everything
-appended since the last one is most of its cost. A durable workflow step changes about
-three and a half pages (its ledger event, the events' key index, the run row), so the bytes
-it makes the disk write are proportional to the page size: with 2 KiB pages a step costs
-about 5 us less than with SQLite's 4 KiB default, measured over many runs with their
-checkpoints (``bench/orchestration_durable.py``). Tables of large rows (kilobytes) spill
-into overflow pages sooner; give such a database ``page_size=4096`` or more. At SQLite's
-default checkpoint interval, small transactions pay for a checkpoint every few hundred
-commits: measured, up to half of a durable step's time on a busy machine. Durability is the
-same either way (WAL with ``synchronous=NORMAL``: a commit survives a crash of the process,
-the last ones may roll back on power loss). The price of 10,000 pages: a WAL file of up to
-about 20 MB, one commit in a few thousand that carries a checkpoint of tens of
-milliseconds, and, after a crash, a longer recovery when the database is next opened.
+Why ``page_size`` and ``wal_autocheckpoint``. Every commit appends each page it changed,
+whole, to the WAL; a checkpoint copies the WAL back into the database file and fsyncs both,
+and the fsync of everything appended since the last one is most of its cost. A durable
+workflow step changes about three and a half pages (its ledger event, the events' key index,
+the run row), so the bytes it makes the disk write are proportional to the page size: with
+2 KiB pages a step costs about 5 us less than with SQLite's 4 KiB default, measured over
+many runs with their checkpoints (``bench/orchestration_durable.py``). Tables of large rows
+(kilobytes) spill into overflow pages sooner; give such a database ``page_size=4096`` or
+more. At SQLite's default checkpoint interval, small transactions pay for a checkpoint every
+few hundred commits: measured, up to half of a durable step's time on a busy machine.
+Durability is the same either way (WAL with ``synchronous=NORMAL``: a commit survives a
+crash of the process, the last ones may roll back on power loss). The price of 10,000 pages:
+a WAL file of up to about 20 MB, one commit in a few thousand that carries a checkpoint of
+tens of milliseconds, and, after a crash, a longer recovery when the database is next
+opened.
 
 The write fast path: ``_write_all(batch)`` runs a few prepared statements in one transaction
 of their own, all or nothing, without the cost of a ``transaction()`` scope (see
@@ -358,8 +359,9 @@ def open_sqlite(url: DatabaseUrl) -> Result[SqliteConnection, DatabaseError]:
             DatabaseConnectionError(f"cannot open SQLite database {target!r}: {exc}", retryable=False)
         )
     try:
-        # Only a database without tables takes a new page size (WAL mode then fixes it): a
-        # file spine creates gets ``page_size``, an existing one keeps its own.
+        # Only a database not yet written takes a new page size (``journal_mode=WAL`` is the
+        # first write, and fixes it): a file spine creates gets ``page_size``, an existing
+        # one keeps its own, even without tables.
         conn.execute(f"PRAGMA page_size={url.options.page_size}")
         if target != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
