@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import sys
 import time
-import uuid
 from collections.abc import Generator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -116,35 +114,15 @@ def expected(i: int) -> int:
 def private_database(backend: str, tmp_path: Path) -> Generator[tuple[Database, str]]:
     """A migrated private database with ``side_effects``, as ``(db, url)``, dropped afterwards.
 
-    Unlike ``isolated`` on PostgreSQL (a schema chosen by ``SET search_path`` on the pool's
-    one connection, which a reconnect forgets), PostgreSQL gets a database of its own here,
-    so ``url`` alone reaches it: from another process, and after the pool reconnects.
+    ``url`` alone reaches it (see ``reachable``): from another process, and after the pool
+    reconnects.
     """
-    from tests.integration.storage.isolated import isolated, raw  # noqa: PLC0415 - pytest stays out of the child
-    from tests.services import require  # noqa: PLC0415
+    from tests.integration.storage.isolated import raw, reachable  # noqa: PLC0415 - pytest stays out of the child
 
-    clock = SystemClock()
-    if backend != "postgres":
-        with isolated(backend, tmp_path) as (db, url):
-            migrate(db, clock=clock, sleeper=SystemSleeper(), owner="setup").unwrap()
-            raw(db, SIDE_EFFECTS_DDL)
-            yield db, url
-        return
-    base = require("postgres")
-    name = f"spine_r_{uuid.uuid4().hex[:12]}"
-    admin = Database(connect(base).unwrap())
-    raw(admin, f"CREATE DATABASE {name}")
-    parts = urlsplit(base)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", "pool_min=1&pool_max=1", ""))
-    db = Database(connect(url).unwrap())
-    try:
-        migrate(db, clock=clock, sleeper=SystemSleeper(), owner="setup").unwrap()
+    with reachable(backend, tmp_path) as (db, url):
+        migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="setup").unwrap()
         raw(db, SIDE_EFFECTS_DDL)
         yield db, url
-    finally:
-        db.close()
-        raw(admin, f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
 
 
 def sweep(runner: TrackedWorkflowRunner) -> tuple[int, int, list[str]]:

@@ -38,6 +38,7 @@ from spine.storage.compiled import CompiledQuery
 from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.sql import sql
+from tests.integration.storage.isolated import BACKEND_PARAMS, backends, raw
 from tests.reliability.race_worker import private_database
 from tests.services import require
 
@@ -46,12 +47,7 @@ HOLD_S: Final = 0.5
 STEPS: Final = ("a", "strike", "c", "d")
 """``strike`` provokes the fault; its checkpoint is the first write to meet it."""
 _NOTE = sql("INSERT INTO side_effects (item, step, worker) VALUES (:item, :step, :worker)")
-_FAULTS: Final = [
-    pytest.param("sqlite"),
-    pytest.param("postgres", marks=pytest.mark.integration),
-    pytest.param("mysql", marks=pytest.mark.integration),
-]
-_KILLS: Final = _FAULTS[1:]
+_KILLS: Final = BACKEND_PARAMS[1:]
 
 
 def _scalar(db: Database, text: str) -> object:
@@ -98,11 +94,6 @@ class Fault:
         """The id of the runner's database session now."""
         self.settled = settled
         """Wait until the fault is over (the SQLite writer let go of its lock)."""
-
-
-def _run(db: Database, text: str) -> None:
-    query = CompiledQuery(sql=text, dialect=db.dialect.name, paramstyle=db.dialect.paramstyle)
-    db.connection.execute(query).unwrap()
 
 
 def _wait_until_gone(admin: Database, text: str) -> None:
@@ -173,7 +164,7 @@ def _faulted(backend: str, tmp_path: Path, *, busy_timeout: float) -> Generator[
         assert isinstance(victim, int)
 
         def strike() -> None:  # from another session: the runner's own one dies between statements
-            _run(admin, kill.format(victim))
+            raw(admin, kill.format(victim))
             _wait_until_gone(admin, alive.format(victim))
 
         try:
@@ -198,7 +189,7 @@ def _runner(db: Database, *, retries: int = 0) -> tuple[TrackedWorkflowRunner, D
     return runner, dlq
 
 
-@pytest.mark.parametrize("backend", _FAULTS)
+@backends
 def test_a_database_fault_mid_run_is_retryable_and_resume_finishes_the_run_losing_nothing(
     backend: str, tmp_path: Path
 ) -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Final
 
 import msgspec
-import pytest
 
 from spine.core.system import SystemIdSource
 from spine.execution.ledger import ExecutionLedger
@@ -31,6 +30,7 @@ from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.storage.database import Database
 from spine.storage.sql import sql
 from spine.testing import FakeClock, FakeSleeper
+from tests.integration.storage.isolated import backends
 from tests.reliability.race_worker import (
     EFFECTS,
     LEASE_S,
@@ -108,14 +108,7 @@ def _race(url: str, tmp_path: Path) -> list[Summary]:
                 proc.wait()
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        pytest.param("sqlite"),
-        pytest.param("postgres", marks=pytest.mark.integration),
-        pytest.param("mysql", marks=pytest.mark.integration),
-    ],
-)
+@backends
 def test_eight_workers_sweeping_the_same_due_runs_run_each_step_exactly_once(
     backend: str, tmp_path: Path
 ) -> None:

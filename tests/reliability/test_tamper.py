@@ -16,15 +16,12 @@ hypothesis-chosen tamperings across many runs.
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import Final
-from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 import pytest
@@ -32,7 +29,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Result, Success
 
-from spine.cli import main
 from spine.core.errors import SpineError
 from spine.core.ids import EventId, RunId
 from spine.core.json_types import JsonValue
@@ -56,15 +52,14 @@ from spine.execution.ledger_rows import event_row
 from spine.execution.registry import HandlerRegistry
 from spine.execution.spec import WorkSpec
 from spine.storage.compiled import SqlValue
-from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from spine.storage.sql import insert, sql
 from spine.storage.sql.statement import Statement
 from spine.storage.tables import LEDGER_EVENTS
 from spine.testing import FakeClock, FakeSleeper, ScriptedRandom, SequentialIdSource
-from tests.integration.storage.isolated import backends, isolated, raw
-from tests.services import require
+from tests.integration.storage.isolated import backends, reachable
+from tests.unit.cli.invoke import Invocation, invoke
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 EVENTS_PER_RUN: Final = 4
@@ -130,29 +125,10 @@ class Ledgered:
 
 
 @contextlib.contextmanager
-def reachable(backend: str, tmp: Path) -> Generator[Ledgered]:
-    """A private database that the command line finds from its URL alone.
-
-    ``isolated`` gives PostgreSQL tests a schema picked by ``SET search_path`` on the test's
-    own connection; ``spine --db URL`` cannot see that, so PostgreSQL gets a database here.
-    """
-    if backend != "postgres":
-        with isolated(backend, tmp) as (db, url):
-            yield Ledgered(db, url)
-        return
-    base = require("postgres")
-    name = f"spine_t_{uuid.uuid4().hex[:12]}"
-    admin = Database(connect(base).unwrap())
-    raw(admin, f"CREATE DATABASE {name}")
-    parts = urlsplit(base)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", "pool_min=1&pool_max=2", ""))
-    db = Database(connect(url).unwrap())
-    try:
+def ledgered(backend: str, tmp: Path) -> Generator[Ledgered]:
+    """A private database that the command line finds from its URL alone (``spine --db URL``)."""
+    with reachable(backend, tmp, pool_max=2) as (db, url):
         yield Ledgered(db, url)
-    finally:
-        db.close()
-        raw(admin, f"DROP DATABASE {name} WITH (FORCE)")
-        admin.close()
 
 
 # --- tampering (raw SQL, behind the ledger's back) -----------------------------------------
@@ -278,23 +254,6 @@ SCENARIOS: Final[tuple[tuple[str, Tampering, Expected], ...]] = (
 # --- the command line ----------------------------------------------------------------------
 
 
-class Invocation(msgspec.Struct, frozen=True, kw_only=True):
-    code: int
-    out: str
-    err: str
-
-
-def invoke(*argv: str) -> Invocation:
-    """``spine ARGV`` in this process: its exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as stop:  # argparse
-            code = stop.code if isinstance(stop.code, int) else 2
-    return Invocation(code=code, out=out.getvalue(), err=err.getvalue())
-
-
 def table_rows(text: str) -> list[tuple[str, str, int]]:
     """The (kind, run, seq) rows of ``ledger verify``'s table (rich's or the plain one)."""
     rows: list[tuple[str, str, int]] = []
@@ -325,7 +284,7 @@ def _tampers_of(scenarios: Mapping[RunId, Expected]) -> tuple[Tamper, ...]:
 
 @backends
 def test_every_tampering_across_runs_is_reported_exactly_by_api_and_cli(backend: str, tmp_path: Path) -> None:
-    with reachable(backend, tmp_path) as h:
+    with ledgered(backend, tmp_path) as h:
         runs = h.runs(len(SCENARIOS))
         table, js = verify_cli(h.url)
         assert (table.code, js.code, table.err, js.err) == (0, 0, "", "")
@@ -365,7 +324,7 @@ def test_every_tampering_across_runs_is_reported_exactly_by_api_and_cli(backend:
 
 
 def test_verify_refuses_an_unknown_run_with_one_line(tmp_path: Path) -> None:
-    with reachable("sqlite", tmp_path) as h:
+    with ledgered("sqlite", tmp_path) as h:
         h.runs(1)
         missing = invoke("ledger", "verify", "no-such-run", "--db", h.url)
         assert missing.code == 2
@@ -374,7 +333,7 @@ def test_verify_refuses_an_unknown_run_with_one_line(tmp_path: Path) -> None:
 
 
 def test_deleting_a_runs_anchor_row_and_its_last_event_is_reported(tmp_path: Path) -> None:
-    with reachable("sqlite", tmp_path) as h:
+    with ledgered("sqlite", tmp_path) as h:
         (run,) = h.runs(1)
         unanchor(h, run, EVENTS_PER_RUN)
         expected = (Unanchored(run, EVENTS_PER_RUN - 1),)
@@ -430,7 +389,7 @@ class Accumulated:
 
 @pytest.fixture(scope="module")
 def accumulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Accumulated]:
-    with reachable("sqlite", tmp_path_factory.mktemp("tamper")) as h:
+    with ledgered("sqlite", tmp_path_factory.mktemp("tamper")) as h:
         yield Accumulated(h)
 
 

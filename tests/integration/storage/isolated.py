@@ -82,6 +82,33 @@ def isolated(backend: str, tmp_path: Path) -> Iterator[tuple[Database, str]]:
         admin.close()
 
 
+@contextmanager
+def reachable(backend: str, tmp_path: Path, *, pool_max: int = 1) -> Iterator[tuple[Database, str]]:
+    """(database, url) of a private database that ``url`` alone reaches, from any process.
+
+    ``isolated`` gives PostgreSQL a schema picked by ``SET search_path`` on its own
+    connection, which another process (``spine --db URL``) or a reconnect does not see:
+    PostgreSQL gets a database of its own here (a pool of ``pool_max``). Other backends: as
+    ``isolated``.
+    """
+    if backend != "postgres":
+        with isolated(backend, tmp_path) as found:
+            yield found
+        return
+    base = require("postgres")
+    name = f"spine_t_{uuid.uuid4().hex[:12]}"
+    admin = Database(connect(base).unwrap())
+    raw(admin, f"CREATE DATABASE {name}")
+    url = _with_database(base, name, f"pool_min=1&pool_max={pool_max}")
+    db = Database(connect(url).unwrap())
+    try:
+        yield db, url
+    finally:
+        db.close()
+        raw(admin, f"DROP DATABASE {name} WITH (FORCE)")
+        admin.close()
+
+
 def reopen(backend: str, url: str) -> Database:
     """Another connection to the isolated database ``url`` (PostgreSQL: same schema)."""
     db = Database(connect(url).unwrap())
