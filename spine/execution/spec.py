@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from typing import cast
 
 import msgspec
 
@@ -54,6 +55,10 @@ class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
             raise ValidationError(
                 msg, field="idempotency_key", value=self.idempotency_key, constraint="1-200"
             )
+        where = _non_finite(self.params, "params")
+        if where is not None:  # JSON has no such number: it would be stored as null
+            msg = f"{where} is not a finite number: JSON cannot hold it"
+            raise ValidationError(msg, field=where, constraint="finite number")
         if self.timeout_s is not None and not (math.isfinite(self.timeout_s) and self.timeout_s > 0):
             msg = f"timeout_s must be finite and > 0, got {self.timeout_s}"
             raise ValidationError(msg, field="timeout_s", value=self.timeout_s, constraint="> 0")
@@ -62,3 +67,22 @@ class WorkSpec(msgspec.Struct, frozen=True, kw_only=True):
     def max_attempts(self) -> int:
         """How many attempts ``retry`` allows (1 without a policy)."""
         return 1 if self.retry is None else self.retry.max_attempts
+
+
+def _non_finite(value: object, path: str) -> str | None:
+    """Where in ``value`` (JSON-like) a NaN or an infinity is, if anywhere.
+
+    >>> _non_finite({"a": [1.0, {"b": float("inf")}]}, "params")
+    'params.a[1].b'
+    >>> _non_finite({"a": 1.5}, "params") is None
+    True
+    """
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, dict):
+        items = cast("dict[object, object]", value)
+        return next((w for k, v in items.items() if (w := _non_finite(v, f"{path}.{k}")) is not None), None)
+    if isinstance(value, list | tuple):
+        seq = cast("list[object] | tuple[object, ...]", value)
+        return next((w for i, v in enumerate(seq) if (w := _non_finite(v, f"{path}[{i}]")) is not None), None)
+    return None

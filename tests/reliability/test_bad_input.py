@@ -21,7 +21,6 @@ must come back as typed errors too.
 from __future__ import annotations
 
 import contextlib
-import io
 import keyword
 import math
 import os
@@ -30,7 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 import pytest
@@ -38,7 +37,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
-from spine.cli import main
 from spine.core.codec import decode_json
 from spine.core.errors import ConfigError, SpineError, ValidationError, WorkflowError
 from spine.execution.dispatcher import Dispatcher
@@ -58,6 +56,7 @@ from spine.storage.sql import BIGINT, TEXT, Column, Table, create_table, drop_ta
 from spine.storage.sql.identifiers import IDENTIFIER_PATTERN
 from spine.testing import FakeClock, FakeSleeper, ScriptedRandom, SequentialIdSource
 from tests.integration.storage.isolated import backends, isolated
+from tests.unit.cli.invoke import Invocation, invoke
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 QUICK_S: Final = 5.0
@@ -94,28 +93,6 @@ JSON: Final = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(UTF8, max_size=6), inner, max_size=3),
     max_leaves=10,
 )
-
-
-class Invocation(msgspec.Struct, frozen=True, kw_only=True):
-    code: int
-    out: str
-    err: str
-
-
-def invoke(*argv: str, stdin: str = "") -> Invocation:
-    """``spine ARGV`` in this process (``stdin`` as standard input): exit code, stdout, stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    saved = sys.stdin
-    sys.stdin = io.StringIO(stdin)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(argv))
-            except SystemExit as stop:  # argparse: usage errors, --help, --version
-                code = stop.code if isinstance(stop.code, int) else 2
-    finally:
-        sys.stdin = saved
-    return Invocation(code=code, out=out.getvalue(), err=err.getvalue())
 
 
 def assert_refused_cleanly(done: Invocation | subprocess.CompletedProcess[str]) -> None:
@@ -375,8 +352,18 @@ def submitting(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Submitting]
 
 
 _RUN_TABLE_INJECTIONS: Final = tuple(i.replace("{t}", "spine_runs") for i in INJECTIONS)
+
+
+def _spec(**fields: Any) -> WorkSpec | ValidationError:  # Any: hypothesis passes WorkSpec its own fields
+    """A spec, or the typed error its constructor refuses it with (a NaN in its params, say)."""
+    try:
+        return WorkSpec(**fields)
+    except ValidationError as refused:
+        return refused
+
+
 SPECS: Final = st.builds(
-    WorkSpec,
+    _spec,
     name=st.sampled_from(["add", "echo"])
     | st.sampled_from(["add ", "ADD", *_RUN_TABLE_INJECTIONS])
     | st.text(ANY_TEXT, min_size=1, max_size=30),
@@ -397,8 +384,11 @@ SPECS: Final = st.builds(
 @settings(max_examples=80, deadline=None)
 @given(spec=SPECS)
 def test_any_submitted_spec_runs_or_is_refused_with_a_typed_error(
-    submitting: Submitting, spec: WorkSpec
+    submitting: Submitting, spec: WorkSpec | ValidationError
 ) -> None:
+    if isinstance(spec, ValidationError):  # refused before it could be submitted: a typed error
+        assert spec.field is not None
+        return
     before = submitting.count()
     earlier = submitting.keys.get(spec.idempotency_key or "")
     submitted = submitting.dispatcher.submit(spec)
@@ -551,22 +541,22 @@ def test_an_injected_run_id_is_only_looked_up(sandbox: Sandbox) -> None:
         db.close()
 
 
-def _spine(*argv: str | bytes, cwd: Path) -> subprocess.Popen[str]:
+def _spine(*argv: str | bytes, cwd: Path, stdin: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("SPINE_DATABASE_URL", "SPINE_SECRETS_DIR")}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.Popen(
         [sys.executable, "-m", "spine", *argv],
         cwd=cwd,
         env=env,
-        stdin=subprocess.DEVNULL,
+        stdin=stdin,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
 
 
-def _finished(proc: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    out, err = proc.communicate(timeout=60)
+def _finished(proc: subprocess.Popen[str], text: str | None = None) -> subprocess.CompletedProcess[str]:
+    out, err = proc.communicate(text, timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
@@ -611,16 +601,8 @@ def test_transpile_splits_statements_only_at_top_level_semicolons(text: str, exp
 
 
 def test_unparsable_sql_is_one_line_on_stderr(sandbox: Sandbox) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "spine", "sql", "transpile", "--to", "sqlite"],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    out, err = proc.communicate("DROP DROP", timeout=60)
-    assert_one_error_line(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    proc = _spine("sql", "transpile", "--to", "sqlite", cwd=sandbox.root, stdin=subprocess.PIPE)
+    assert_one_error_line(_finished(proc, "DROP DROP"))
 
 
 def test_a_playground_reference_to_a_function_with_arguments_is_refused(sandbox: Sandbox) -> None:
