@@ -10,8 +10,8 @@
 #   Claim    take it, moving its status to RUNNING along ``path`` (checked against the run
 #            status machine; empty when taking over a RUNNING run whose worker vanished).
 # The claim itself is a compare-and-set on the row as it was read: its ``attempt`` (the
-# fencing token, which the claim increments) and its ledger anchor (which a live holder's
-# lease renewal moves). In the same transaction the claim appends its ``resumed`` event right
+# fencing token, which the claim increments) and its ledger anchor (which each step of a
+# live holder moves). In the same transaction the claim appends its ``resumed`` event right
 # after the chain's head, read *before* the run's checkpoints were: had the holder written a
 # step since, that seq is taken and the claim fails. So of two workers deciding Claim at
 # once exactly one wins, it restores every step written before it, and any earlier holder
@@ -32,14 +32,16 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from spine.core.errors import ConflictError, IntegrityError, SpineError, ValidationError
+from spine.core.json_types import JsonValue
 from spine.execution.ledger_chain import GENESIS_HASH
 from spine.execution.status import RunStatus, allowed, transition
 from spine.orchestration.checkpoint import RunLog
 from spine.orchestration.checkpoints import TrackedRun
 from spine.orchestration.durable_codec import PlanCodec
-from spine.orchestration.run_events import event_row, lease_until, payload_json
+from spine.orchestration.run_events import lease_until, seal
 from spine.orchestration.run_store import RunStore
 from spine.storage.compiled import SqlValue
+from spine.storage.connection import in_transaction
 
 __all__ = ["Busy", "Claim", "Decision", "NotDue", "Stored", "claim", "decide", "path_to"]
 
@@ -147,15 +149,8 @@ def claim(
     ``head``: the chain's head (``RunStore.head``), read before the checkpoints the caller
     restores; ``None`` reads it in the claim's own transaction.
     """
-    with store.db.transaction() as tx:
-        done = _claim(store, run, head, takeover=takeover)
-        if not isinstance(done, Success):
-            tx.set_rollback_only()
-    if not isinstance(done, Success):
-        return Failure(done.failure())
-    if isinstance(tx.outcome, Failure):
-        return Failure(tx.outcome.failure())
-    return Success(RunLog(store, done.unwrap(), codec))
+    done = in_transaction(store.db.connection, lambda _: _claim(store, run, head, takeover=takeover))
+    return done.map(lambda held: RunLog(store, held, codec))
 
 
 def _claim(
@@ -163,11 +158,6 @@ def _claim(
 ) -> Result[TrackedRun, SpineError]:
     now = store.clock.now()
     token = run.attempt + 1
-    payload = payload_json(
-        {"attempt": token, "owner": store.owner, "from": run.status.value, "takeover": takeover}
-    )
-    if isinstance(payload, ValidationError):
-        return Failure(payload)
     if head is None:
         found = store.head(run.run_id)
         if not isinstance(found, Success):
@@ -175,9 +165,17 @@ def _claim(
         head = found.unwrap()
     # The chain's head, unless the row's anchor is further on (events deleted past it): then
     # the anchor, so that verify reports the gap instead of the claim papering over it.
-    last_seq, last_hash = head if head[0] > run.last_seq else (run.last_seq, run.last_hash or GENESIS_HASH)
-    seq = last_seq + 1
-    row, hashed = event_row(run.run_id, seq, last_hash, (store.ids.new_id(), "resumed", now, payload))
+    after = head if head[0] > run.last_seq else (run.last_seq, run.last_hash or GENESIS_HASH)
+    event: dict[str, JsonValue] = {
+        "attempt": token,
+        "owner": store.owner,
+        "from": run.status.value,
+        "takeover": takeover,
+    }
+    sealed = seal(run.run_id, after, [("resumed", event)], now, store.ids.new_id)
+    if isinstance(sealed, ValidationError):
+        return Failure(sealed)
+    (row,), (seq, hashed) = sealed
     params: dict[str, SqlValue] = {
         "status": RunStatus.RUNNING.value,
         "attempt": token,

@@ -5,19 +5,20 @@
 # A worker holding a run is its only writer, so it seals the run's events itself, exactly as
 # :class:`~spine.execution.ledger.ExecutionLedger` seals them (the version-1 preimage of
 # :mod:`spine.execution.ledger_hash`): ``verify`` recomputes the same hashes. ``event_row``
-# seals any event through ``ledger_hash.digest``. The per-step hot path seals with
-# ``chain_hash`` instead: the run id and the event type arrive JSON-encoded once per run,
-# and one ``isoformat`` gives both the instant's preimage text and the text SQLite stores
-# (``instant_texts``). Tests pin ``chain_hash`` and ``instant_texts`` to ``digest``,
-# ``instant_text`` and the SQLite driver's ``utc_text``. Rows are tuples in column order
-# (``EVENT_COLUMNS``), bound positionally.
+# seals any event through ``ledger_hash.digest``, ``seal`` the next few of a run (a start,
+# a claim, the end of a turn). The per-step hot path seals with ``chain_hash`` instead: the
+# run id and the event type arrive JSON-encoded once per run, and one ``isoformat`` gives
+# both the instant's preimage text and the text SQLite stores (``instant_texts``). Tests
+# pin ``chain_hash`` and ``instant_texts`` to ``digest``, ``instant_text`` and the SQLite
+# driver's ``utc_text``. Rows are tuples in column order (``EVENT_COLUMNS``), bound
+# positionally.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from json.encoder import encode_basestring
 from typing import Final, cast, final
@@ -43,6 +44,7 @@ __all__ = [
     "json_string",
     "lease_until",
     "payload_json",
+    "seal",
     "step_key",
     "step_payload",
 ]
@@ -240,18 +242,13 @@ def chain_hash(  # noqa: PLR0917 - the preimage's fields, pre-encoded, on the ho
 
 
 def event_row(
-    run_id: str,
-    seq: int,
-    prev_hash: str,
-    event: tuple[str, str, datetime, str],
-    *,
-    stored_at: SqlValue = None,
+    run_id: str, seq: int, prev_hash: str, event: tuple[str, str, datetime, str]
 ) -> tuple[EventRow, str]:
     """The row of an event sealed after ``prev_hash``, and its hash.
 
     ``event`` is ``(event_id, event_type, occurred_at, payload_json)``; the payload must be
-    canonical JSON text. ``stored_at``: ``occurred_at`` as already bound for the driver.
-    Raises ``ValidationError`` when a text field cannot be hashed (see ``digest``).
+    canonical JSON text. Raises ``ValidationError`` when a text field cannot be hashed (see
+    ``digest``).
 
     >>> row, hashed = event_row("r", 1, "0" * 64, ("e", "started", datetime(2025, 1, 3, tzinfo=UTC), "{}"))
     >>> row[1], row[7] == hashed, len(hashed)
@@ -269,8 +266,40 @@ def event_row(
         payload_json=payload,
         prev_hash=prev_hash,
     )
-    stored = at if stored_at is None else stored_at
-    return (run_id, seq, event_id, event_type, stored, payload, prev_hash, hashed), hashed
+    return (run_id, seq, event_id, event_type, at, payload, prev_hash, hashed), hashed
+
+
+def seal(
+    run_id: str,
+    head: tuple[int, str],
+    events: Iterable[tuple[str, Mapping[str, JsonValue]]],
+    at: datetime,
+    new_id: Callable[[], str],
+    /,
+) -> tuple[list[EventRow], tuple[int, str]] | ValidationError:
+    """``events`` (type, payload) at ``at``, sealed one after another after ``head`` (seq, hash).
+
+    Their rows and the chain's new head; or why one cannot be sealed (its payload is not
+    JSON, or a text field cannot be hashed). ``new_id`` gives each event its id.
+
+    >>> at, ids = datetime(2025, 1, 3, tzinfo=UTC), iter(["e1", "e2"])
+    >>> rows, head = seal("r", (0, "0" * 64), [("a", {}), ("b", {"n": 1})], at, ids.__next__)
+    >>> [(row[1], row[2], row[3], row[5]) for row in rows], head == (2, rows[-1][7])
+    ([(1, 'e1', 'a', '{}'), (2, 'e2', 'b', '{"n":1}')], True)
+    """
+    seq, hashed = head
+    rows: list[EventRow] = []
+    for event_type, values in events:
+        payload = payload_json(values)
+        if isinstance(payload, ValidationError):
+            return payload
+        seq += 1
+        try:
+            row, hashed = event_row(run_id, seq, hashed, (new_id(), event_type, at, payload))
+        except ValidationError as refused:
+            return refused
+        rows.append(row)
+    return rows, (seq, hashed)
 
 
 def lease_until(now: datetime, lease_s: float, /) -> datetime:

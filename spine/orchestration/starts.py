@@ -18,7 +18,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from spine.core.codec import encode_json
-from spine.core.errors import SpineError, ValidationError
+from spine.core.errors import DatabaseError, SpineError, ValidationError
 from spine.core.json_types import JsonValue
 from spine.execution.ledger_chain import GENESIS_HASH
 from spine.execution.spec import WorkKind, WorkSpec
@@ -32,12 +32,13 @@ from spine.orchestration.run_events import (
     event_row,
     json_string,
     lease_until,
-    payload_json,
+    seal,
     step_payload,
 )
 from spine.orchestration.run_store import RunStore
 from spine.orchestration.turns import Entry, copies
 from spine.storage.compiled import SqlValue
+from spine.storage.connection import Connection, in_transaction
 
 __all__ = ["create", "fork", "start"]
 
@@ -117,13 +118,10 @@ def create(
     An ``IntegrityError`` means its idempotency key is taken.
     """
     now = run.created_at
-    payload = payload_json(event[1])
-    if isinstance(payload, ValidationError):
-        return Failure(payload)
-    try:
-        first, hashed = event_row(run.run_id, 1, GENESIS_HASH, (store.ids.new_id(), event[0], now, payload))
-    except ValidationError as error:
-        return Failure(error)
+    sealed = seal(run.run_id, (0, GENESIS_HASH), [event], now, store.ids.new_id)
+    if isinstance(sealed, ValidationError):
+        return Failure(sealed)
+    (first,), (_, hashed) = sealed
     steps = _step_rows(store, run.run_id, now, hashed, copies)
     if isinstance(steps, ValidationError):
         return Failure(steps)
@@ -145,34 +143,17 @@ def create(
         "last_seq": last_seq,
         "last_hash": hashed,
     }
-    with store.db.transaction() as tx:
-        done: Result[object, SpineError] = store.execute("run", params)
-        if isinstance(done, Success):
-            inserted = store.insert("event", first)
-            for step in steps:
-                inserted = inserted or store.insert("step", step)
-            done = done if inserted is None else Failure(inserted)
-        if not isinstance(done, Success):
-            tx.set_rollback_only()
-    if not isinstance(done, Success):
-        return Failure(done.failure())
-    if isinstance(tx.outcome, Failure):
-        return Failure(tx.outcome.failure())
-    held = TrackedRun(
-        run_id=run.run_id,
-        name=run.name,
-        status=RunStatus.RUNNING,
-        idempotency_key=run.idempotency_key,
-        parent_run_id=run.parent_run_id,
-        attempt=1,
-        spec=run.spec,
-        created_at=now,
-        updated_at=now,
-        started_at=now,
-        last_seq=last_seq,
-        last_hash=hashed,
-    )
-    return Success(RunLog(store, held, codec))
+
+    def write(_: Connection) -> Result[None, DatabaseError]:
+        made = store.execute("run", params)
+        error = made.failure() if isinstance(made, Failure) else store.insert("event", first)
+        for step in steps:
+            error = error or store.insert("step", step)
+        return Success(None) if error is None else Failure(error)
+
+    written = in_transaction(store.db.connection, write)
+    held = msgspec.structs.replace(run, attempt=1, started_at=now, last_seq=last_seq, last_hash=hashed)
+    return written.map(lambda _: RunLog(store, held, codec))
 
 
 def _step_rows(

@@ -23,6 +23,7 @@ from spine.orchestration.run_events import (
     json_string,
     lease_until,
     payload_json,
+    seal,
     step_key,
     step_payload,
 )
@@ -88,6 +89,17 @@ def test_sealed_rows_hash_as_the_ledger_recomputes_them(name: str, seq: int, kin
         hash=hashed,
     )
     assert event_hash(event) == hashed == row[7]
+
+
+def test_sealed_events_chain_after_the_head_and_refusals_are_values() -> None:
+    ids = iter(["e1", "e2"])
+    sealed = seal("run", (4, "ab" * 32), [("a", {"n": 1}), ("b", {})], T0, ids.__next__)
+    assert not isinstance(sealed, ValidationError)
+    (first, second), head = sealed
+    assert (first[1], first[6], second[1], second[6]) == (5, "ab" * 32, 6, first[7])
+    assert head == (6, second[7]) == (6, event_row("run", 6, first[7], ("e2", "b", T0, "{}"))[1])
+    assert isinstance(seal("run", (0, GENESIS_HASH), [("a", {"x": float("nan")})], T0, str), ValidationError)
+    assert isinstance(seal("run", (0, GENESIS_HASH), [("a\x00", {})], T0, str), ValidationError)
 
 
 def test_event_rows_store_instants_in_utc() -> None:
