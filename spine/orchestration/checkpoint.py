@@ -11,11 +11,12 @@
 # checkpoint (the value in its ``body``), and the run row's anchor (``last_seq``,
 # ``last_hash``) moved to that event, fenced by the token; once a quarter of the lease has
 # passed, the same update extends the lease. So the anchor always names the chain's last
-# event and ``verify`` is exact for a held run, and for one whose worker died, too. Fencing rests on the
-# events' primary key (run_id, seq) as well: whoever takes the run over reads the chain's
-# head and, in the transaction that moves the token, appends its ``resumed`` event right
-# after it. The old holder's next event needs that very seq, so its insert fails on the key,
-# its transaction rolls back, and its log is *lost*: it stops without writing again.
+# event (``seq`` in memory is the row's ``last_seq`` too) and ``verify`` is exact for a held
+# run, and for one whose worker died, too. The update's row count is never read: fencing
+# rests on the events' primary key (run_id, seq). Whoever takes the run over reads the
+# chain's head and, in the transaction that moves the token, appends its ``resumed`` event
+# right after it. The old holder's next event needs that very seq, so its insert fails on
+# the key, its transaction rolls back, and its log is *lost*: it stops without writing again.
 #
 # A database failure leaves the log *broken*: the run stops and gives its lease up, so a
 # resume can continue from the last checkpoint. ``journal`` is the engine's journal port.
@@ -23,10 +24,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Final, final
 
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
 from spine.core.errors import (
     ConflictError,
@@ -58,7 +59,6 @@ __all__ = ["RunLog"]
 _DONE: Final = frozenset({StepStatus.COMPLETED, StepStatus.CONTINUED})
 _FAILED: Final = StepStatus.FAILED
 # Enum members' ``.value`` is a descriptor call: the hot path reads these tables instead.
-_VALUES: Final = {s: s.value for s in StepStatus}
 _EVENT_TYPES: Final = {s: f"step_{s.value}" for s in StepStatus}
 _TYPE_JSON: Final = {s: f'"step_{s.value}"' for s in StepStatus}
 _RENEWALS: Final = 4
@@ -75,7 +75,6 @@ class RunLog:
         "_nodes",
         "_renew_at",
         "_run_json",
-        "anchored",
         "broken",
         "codec",
         "hash",
@@ -91,8 +90,7 @@ class RunLog:
         self.store, self.run, self.codec = store, run, codec
         self.token = run.attempt
         self.seq, self.hash = run.last_seq, run.last_hash or GENESIS_HASH
-        self.anchored = run.last_seq
-        """The ``last_seq`` the run row holds, as this worker last wrote it."""
+        """The chain's head, which the run row's anchor names too (every write moves both)."""
         self.result: bytes | None = None
         """The output node's checkpoint bytes, once it has one."""
         self.lost = False
@@ -139,16 +137,18 @@ class RunLog:
             return hashed
         at: SqlValue = text if store.sqlite else now
         event: StepRow = (run_id, seq, event_id, _EVENT_TYPES[status], at, payload, prev, hashed, output)
-        if store.clock.monotonic() >= self._renew_at:
-            problem = self._write_renewing(event, now)
-        else:
-            # The anchor rides on every step's transaction, so the run row always names the
-            # chain's last event: ``verify`` stays exact for a held (or crashed) run too.
+        # The anchor rides on every step's transaction, so the run row always names the
+        # chain's last event: ``verify`` stays exact for a held (or crashed) run too.
+        if store.clock.monotonic() < self._renew_at:
             failed = store.write_step(event, (at, seq, hashed, run_id, self.token))
-            problem = None if failed is None else self._failed(*failed)
-        if problem is not None:
-            return problem
-        self.seq, self.hash, self.anchored = seq, hashed, seq
+        else:
+            renewal = (lease_until(now, store.lease_s), at, seq, hashed, run_id, self.token)
+            failed = store.renew_step(event, renewal)
+            if failed is None:
+                self._renew_at = store.clock.monotonic() + store.lease_s / _RENEWALS
+        if failed is not None:
+            return self._failed(*failed)
+        self.seq, self.hash = seq, hashed
         if i == codec.plan.output and status in _DONE:
             self.result = output
         return None
@@ -160,36 +160,6 @@ class RunLog:
             return None
         self._nodes[i] = name_json
         return name_json
-
-    def _write_renewing(self, event: StepRow, now: datetime) -> SpineError | None:
-        """A step's transaction that also extends the lease (once a quarter of it has passed)."""
-        store = self.store
-        with store.db.transaction() as tx:
-            problem = self._renew(event, now)
-            if problem is None:
-                error = store.insert("step", event)
-                problem = None if error is None else self._failed(0, error)
-            if problem is not None:
-                tx.set_rollback_only()
-        problem = problem or self.settle(tx.outcome)
-        if problem is None:
-            self._renew_at = store.clock.monotonic() + store.lease_s / _RENEWALS
-        return problem
-
-    def _renew(self, event: StepRow, now: datetime) -> SpineError | None:
-        store = self.store
-        params: dict[str, SqlValue] = {
-            "lease_expires_at": lease_until(now, store.lease_s),
-            "updated_at": now,
-            "last_seq": event[1],
-            "last_hash": event[7],
-            "run_id": self.run.run_id,
-            "token": self.token,
-        }
-        moved = store.execute("lease", params)
-        if not isinstance(moved, Success):
-            return self.break_off(moved.failure())
-        return None if moved.unwrap() == 1 else self.lose()
 
     # --- trouble -------------------------------------------------------------------------
 

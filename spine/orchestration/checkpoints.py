@@ -37,6 +37,7 @@ from spine.storage.compiled import SqlValue
 from spine.storage.sql.dml import insert, update
 from spine.storage.sql.predicates import Cmp, OrderBy, Where
 from spine.storage.sql.query import select
+from spine.storage.sql.statement import Statement
 from spine.storage.sql.types import TIMESTAMPTZ
 from spine.storage.tables import LEDGER_EVENTS, RUNS
 from spine.storage.values import from_sql
@@ -156,12 +157,11 @@ INSERT_EVENT: Final = insert(LEDGER_EVENTS, EVENT_COLUMNS)
 """One ledger event (an ``EventRow``, bound positionally)."""
 INSERT_STEP: Final = insert(LEDGER_EVENTS, (*EVENT_COLUMNS, "body"))
 """One step's event, its checkpoint: an ``EventRow`` and the value's bytes, bound positionally."""
-RENEW: Final = update(
-    RUNS, ["lease_expires_at", "updated_at", "last_seq", "last_hash"], where=[_RUN, _HOLDER]
-)
-"""Extend the holder's lease and bring the anchor up to date (rides on a step's write, now and then)."""
-ANCHOR_STEP: Final = update(RUNS, ["updated_at", "last_seq", "last_hash"], where=[_RUN, _HOLDER])
+_ANCHOR: Final = ("updated_at", "last_seq", "last_hash")
+ANCHOR_STEP: Final = update(RUNS, _ANCHOR, where=[_RUN, _HOLDER])
 """Bring the anchor up to the holder's new step event (rides on every step's write)."""
+RENEW: Final = update(RUNS, ("lease_expires_at", *_ANCHOR), where=[_RUN, _HOLDER])
+""":data:`ANCHOR_STEP` that also extends the holder's lease (rides on a step's write, now and then)."""
 CLAIM: Final = update(
     RUNS,
     [
@@ -194,27 +194,23 @@ FINISH: Final = update(
     where=_FENCE,
 )
 """End the run's turn on this worker (completed, failed, dead-lettered or waiting); frees the lease."""
-RELEASE: Final = update(RUNS, ["lease_owner", "lease_expires_at", "last_seq", "last_hash"], where=_FENCE)
-"""Give the lease up without a status change (this worker cannot go on); anchors the chain."""
+RELEASE: Final = update(RUNS, ["lease_owner", "lease_expires_at"], where=_FENCE)
+"""Give the lease up without a status change (this worker cannot go on)."""
 HEAD: Final = select(
     LEDGER_EVENTS, ["seq", "hash"], where=[_RUN], order_by=[OrderBy("seq", descending=True)], limit=True
 )
 """The run's last event (``limit`` 1): the chain's head, as the events say."""
-DUE: Final = select(
-    RUNS,
-    ["run_id"],
-    where=["kind", "status", Cmp("wake_at", "<=", param="now")],
-    order_by=["wake_at", "run_id"],
-    limit=True,
-)
+
+
+def _passed(deadline: str) -> Statement:
+    """The runs of a kind and status whose ``deadline`` is at or before ``now``, earliest first."""
+    where: list[Where] = ["kind", "status", Cmp(deadline, "<=", param="now")]
+    return select(RUNS, ["run_id"], where=where, order_by=[deadline, "run_id"], limit=True)
+
+
+DUE: Final = _passed("wake_at")
 """Waiting runs whose timer is due, earliest first."""
-ORPHANED: Final = select(
-    RUNS,
-    ["run_id"],
-    where=["kind", "status", Cmp("lease_expires_at", "<=", param="now")],
-    order_by=["lease_expires_at", "run_id"],
-    limit=True,
-)
+ORPHANED: Final = _passed("lease_expires_at")
 """Running runs whose worker stopped renewing its lease."""
 STEPS: Final = select(
     LEDGER_EVENTS, ["seq", "event_type", "occurred_at", "payload", "body"], where=[_RUN], order_by=["seq"]

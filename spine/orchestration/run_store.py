@@ -2,10 +2,10 @@
 
 Statements are compiled once per store. Inserts bind positional rows (``EventRow``,
 ``StepRow``) and go through the interpreter's fast paths where it has them:
-``FETCH_ROWS`` for one statement, :data:`WRITE_ALL` for a step's whole transaction (the
-SQLite interpreter has both); elsewhere they run through the ``Connection`` port, in a
-``transaction()``. Updates (rare: claims, renewals, the end of a turn) always take the port,
-which reports the rows they matched.
+``FETCH_ROWS`` for one statement, :data:`WRITE_ALL` for a step's whole transaction, its
+event and the anchor update (the SQLite interpreter has both); elsewhere they run through
+the ``Connection`` port, in a ``transaction()``. The other updates (rare: claims, the end
+of a turn) take the port by name, which reports the rows they matched.
 
 It runs statements only on the ``Database`` it is given, and imports no driver (the pure
 contract holds): the composition root injects the database, the clock and the ids.
@@ -51,7 +51,7 @@ from spine.storage.repository import BaseRepository
 from spine.storage.sql.compiler import compile
 from spine.storage.tables import RUNS
 
-__all__ = ["WRITE_ALL", "AnchorRow", "RunStore", "WriteAll"]
+__all__ = ["WRITE_ALL", "AnchorRow", "RenewRow", "RunStore", "WriteAll"]
 
 WRITE_ALL: Final = "_write_all"
 """The name of an interpreter's optional batch fast path; not part of the ``Connection`` port.
@@ -68,9 +68,11 @@ type WriteAll = Callable[[Connection, Batch], tuple[int, DatabaseError] | None]
 """The signature of a :data:`WRITE_ALL` method, looked up on the class (``self`` first)."""
 type AnchorRow = tuple[SqlValue, int, str, str, int]
 """The ``anchor`` update's arguments: updated_at, last_seq, last_hash, run_id, token."""
+type RenewRow = tuple[SqlValue, SqlValue, int, str, str, int]
+"""The ``renew`` update's arguments: lease_expires_at, then an :data:`AnchorRow`."""
 
 _STATEMENTS: Final = {
-    "lease": RENEW,
+    "renew": RENEW,
     "anchor": ANCHOR_STEP,
     "claim": CLAIM,
     "finish": FINISH,
@@ -93,6 +95,7 @@ class RunStore:
         "_anchor",
         "_fetch",
         "_q",
+        "_renew",
         "_step",
         "_write_all",
         "clock",
@@ -121,16 +124,13 @@ class RunStore:
         self._q: dict[str, CompiledQuery] = {k: compile(s, db.dialect) for k, s in _STATEMENTS.items()}
         self._step = self._q["step"]
         self._anchor = self._q["anchor"]
+        self._renew = self._q["renew"]
         kind = type(db.connection)
         self._fetch: FetchRows | None = getattr(kind, FETCH_ROWS, None)
         self._write_all: WriteAll | None = getattr(kind, WRITE_ALL, None)
         self.sqlite = db.dialect.name == "sqlite"
         """Instants are bound as the text SQLite stores (made once, from the text the ledger
         hashes); other databases bind datetimes."""
-
-    def instant(self, at: datetime, stored: str) -> SqlValue:
-        """``at`` as bound here: ``stored`` (its SQLite text) on SQLite, else ``at`` itself."""
-        return stored if self.sqlite else at
 
     def execute(self, name: str, params: Mapping[str, SqlValue]) -> Result[int, DatabaseError]:
         """Run one of the compiled statements by name; the rows it affected."""
@@ -141,34 +141,28 @@ class RunStore:
 
     def insert(self, name: str, row: Sequence[SqlValue]) -> DatabaseError | None:
         """Run one of the compiled inserts on a positional ``row``; its error, if any."""
-        query, conn, fetch = self._q[name], self.db.connection, self._fetch
+        return self._run(self._q[name], row)
+
+    def _run(self, query: CompiledQuery, row: Sequence[SqlValue]) -> DatabaseError | None:
+        conn, fetch = self.db.connection, self._fetch
         if fetch is None:
             ran = conn.execute(query, dict(zip(query.param_names, row, strict=True)))
             return None if isinstance(ran, Success) else ran.failure()
         done = fetch(conn, query, tuple(row))
         return done if isinstance(done, DatabaseError) else None
 
-    def insert_all(
-        self, rows: Sequence[tuple[str, tuple[SqlValue, ...]]]
-    ) -> tuple[int, DatabaseError] | None:
-        """The compiled inserts ``rows`` names, in one transaction: all or nothing.
-
-        ``None`` once committed; else the index of the insert that failed (``len(rows)``:
-        the commit) and its error. See :data:`WRITE_ALL`.
-        """
-        q, write_all = self._q, self._write_all
-        if write_all is not None:
-            return write_all(self.db.connection, [(q[name], row) for name, row in rows])
+    def _in_transaction(self, batch: Batch) -> tuple[int, DatabaseError] | None:
+        """:data:`WRITE_ALL` through the port, for the interpreters that lack it."""
         failed: tuple[int, DatabaseError] | None = None
         with self.db.transaction() as tx:
-            for k, (name, row) in enumerate(rows):
-                error = self.insert(name, row)
+            for k, (query, row) in enumerate(batch):
+                error = self._run(query, row)
                 if error is not None:
                     failed = k, error
                     tx.set_rollback_only()
                     break
         if failed is None and isinstance(tx.outcome, Failure):
-            failed = len(rows), tx.outcome.failure()
+            failed = len(batch), tx.outcome.failure()
         return failed
 
     def due(self, status: RunStatus, at: datetime, limit: int) -> Result[list[str], DatabaseError]:
@@ -186,14 +180,20 @@ class RunStore:
     def write_step(self, event: StepRow, anchor: AnchorRow) -> tuple[int, DatabaseError] | None:
         """A step's event (its checkpoint) and the run row's anchor, in one transaction (pre-bound).
 
-        The anchor update is fenced by the lease token; a worker that lost the run is also
-        stopped by the event's key (the claim wrote the next event), so its row count is
-        not needed here.
+        The anchor update is fenced by the lease token, but its row count is not read: a
+        worker that lost the run is stopped by the event's key (the claim wrote the next
+        event).
         """
         write_all = self._write_all
         if write_all is None:
-            return self.insert_all((("step", event), ("anchor", anchor)))
+            return self._in_transaction(((self._step, event), (self._anchor, anchor)))
         return write_all(self.db.connection, ((self._step, event), (self._anchor, anchor)))
+
+    def renew_step(self, event: StepRow, renewal: RenewRow) -> tuple[int, DatabaseError] | None:
+        """:meth:`write_step`, the holder's lease extended by the same update."""
+        batch = ((self._step, event), (self._renew, renewal))
+        write_all = self._write_all
+        return self._in_transaction(batch) if write_all is None else write_all(self.db.connection, batch)
 
     def steps(self, run_id: str) -> Result[tuple[Checkpoint, ...], SpineError]:
         """The run's checkpoints: each step's last step event, in step order."""

@@ -25,7 +25,7 @@ from spine.execution.runs import RunRecord
 from spine.execution.status import RunStatus, transition
 from spine.orchestration.checkpoint import RunLog
 from spine.orchestration.checkpoints import KIND
-from spine.orchestration.run_events import EventRow, event_row, payload_json
+from spine.orchestration.run_events import EventRow, seal
 from spine.storage.compiled import SqlValue
 
 __all__ = ["complete", "fail", "release", "suspend"]
@@ -55,20 +55,16 @@ def fail(log: RunLog, error: SpineError, step: str | None) -> SpineError | None:
 
 
 def release(log: RunLog) -> None:
-    """Give the lease up and anchor the chain (best effort: the worker cannot go on)."""
+    """Give the lease up (best effort: the worker cannot go on)."""
     if not log.lost:
         params: dict[str, SqlValue] = {
             "lease_owner": None,
             "lease_expires_at": None,
-            "last_seq": log.seq,
-            "last_hash": log.hash,
             "run_id": log.run_id,
             "token": log.token,
-            "expected": log.anchored,
+            "expected": log.seq,
         }
-        moved = log.store.execute("release", params)
-        if isinstance(moved, Success) and moved.unwrap() == 1:
-            log.anchored = log.seq
+        log.store.execute("release", params)
 
 
 @final
@@ -100,15 +96,10 @@ def _finish(
             illegal: SpineError = moved.failure()
             return illegal
     store, now = log.store, log.store.clock.now()
-    rows: list[EventRow] = []
-    seq, hashed = log.seq, log.hash
-    for kind, values in events:
-        payload = payload_json(values)
-        if isinstance(payload, ValidationError):
-            return payload
-        seq += 1
-        row, hashed = event_row(log.run_id, seq, hashed, (store.ids.new_id(), kind, now, payload))
-        rows.append(row)
+    sealed = seal(log.run_id, (log.seq, log.hash), events, now, store.ids.new_id)
+    if isinstance(sealed, ValidationError):
+        return sealed
+    rows, (seq, hashed) = sealed
     params: dict[str, SqlValue] = {
         "status": final.value,
         "result": result,
@@ -122,7 +113,7 @@ def _finish(
         "last_hash": hashed,
         "run_id": log.run_id,
         "token": log.token,
-        "expected": log.anchored,
+        "expected": log.seq,
     }
     ending = _Ending(params, rows, error if dead_letter else None)
     with store.db.transaction() as tx:
@@ -131,7 +122,7 @@ def _finish(
             tx.set_rollback_only()
     problem = problem or log.settle(tx.outcome)
     if problem is None:
-        log.seq, log.hash, log.anchored = seq, hashed, seq
+        log.seq, log.hash = seq, hashed
     return problem
 
 

@@ -59,6 +59,8 @@ def test_run_row_writes_are_fenced_by_the_token_and_the_ends_by_the_anchor_too(d
         "run_id",
         "token",
     )
+    renew = compile(RENEW, target).param_names  # a RenewRow: the lease's end, then an AnchorRow
+    assert renew == ("lease_expires_at", *compile(ANCHOR_STEP, target).param_names)
     for statement in (CLAIM, FINISH, RELEASE):
         assert compile(statement, target).param_names[-3:] == ("run_id", "token", "expected")
 
