@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, Never
 
+import pytest
+
 from spine.core.errors import SpineError
 from spine.execution.dlq import DLQManager
 from spine.execution.ledger import ExecutionLedger
@@ -104,6 +106,16 @@ class Worker:
         """The run's ledger is intact and its anchor current."""
         report = self.ledger.verify(run_id).unwrap()
         assert report.ok, report.tampers
+
+
+def run_to_crash[I, O, E: SpineError](
+    worker: Worker, flow: Workflow[I, O, E], value: I, *, at: str, key: str | None = None
+) -> TrackedRun:
+    """Run ``flow`` on ``value`` until its process dies as step ``at`` starts: the run it left."""
+    CRASH_AT.add(at)
+    with pytest.raises(Crash):
+        worker.runner.run(flow, value, key=key)
+    return worker.run_of(flow.name)
 
 
 def reset() -> None:

@@ -26,14 +26,13 @@ from spine.orchestration.turn_end import complete
 from spine.testing import FakeClock
 from tests.integration.orchestration.flows import (
     CALLS,
-    CRASH_AT,
     HOOKS,
     LEASE_S,
-    Crash,
     Live,
     Worker,
     checkpoint_count,
     expected,
+    run_to_crash,
     stages,
 )
 from tests.integration.storage.isolated import reopen
@@ -72,10 +71,7 @@ def test_a_holder_not_due_to_renew_is_fenced_off_at_its_next_step(live: Live) ->
 def test_a_claim_that_read_the_head_before_a_step_was_written_fails(live: Live) -> None:
     db, url, backend = live
     crashed = Worker(db, "gone")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        crashed.runner.run(stages(3, "missed"), 1)
-    row = crashed.run_of("missed")
+    row = run_to_crash(crashed, stages(3, "missed"), 1, at="s2")
     other = reopen(backend, url)
     try:
         a, b = Worker(db, "a", clock=crashed.clock), Worker(other, "b", clock=crashed.clock)
@@ -103,10 +99,7 @@ def test_a_step_written_while_a_taker_reads_the_checkpoints_makes_its_claim_fail
 ) -> None:
     db, url, backend = live
     crashed = Worker(db, "gone")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        crashed.runner.run(stages(3, "between"), 1)
-    row = crashed.run_of("between")
+    row = run_to_crash(crashed, stages(3, "between"), 1, at="s2")
     other = reopen(backend, url)
     try:
         a = Worker(db, "a", clock=crashed.clock)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-import pytest
 from returns.result import Failure, Result, Success
 
 from spine.core.errors import ConflictError, SpineError, StepError
@@ -15,14 +14,13 @@ from spine.orchestration import RunState, StepStatus, chain, lift, step, wait, w
 from spine.orchestration.leases import claim
 from tests.integration.orchestration.flows import (
     CALLS,
-    CRASH_AT,
     HOOKS,
     LEASE_S,
-    Crash,
     Live,
     Worker,
     checkpoint_count,
     expected,
+    run_to_crash,
     stage,
     stages,
 )
@@ -49,10 +47,7 @@ def test_every_step_is_checkpointed_once_with_its_ledger_event(live: Live) -> No
 def test_a_crashed_run_resumes_from_its_first_unfinished_step(live: Live) -> None:
     db, url, backend = live
     first = Worker(db, "first")
-    CRASH_AT.add("s3")
-    with pytest.raises(Crash):
-        first.runner.run(stages(5, "crashy"), 1)
-    run = first.run_of("crashy")
+    run = run_to_crash(first, stages(5, "crashy"), 1, at="s3")
     assert (run.status, run.lease_owner) == (RunStatus.RUNNING, "first")
     assert checkpoint_count(db, run.run_id) == 2
     other = reopen(backend, url)
@@ -121,10 +116,7 @@ def test_a_worker_that_lost_its_lease_is_fenced_off(live: Live) -> None:
 def test_of_two_workers_claiming_one_run_exactly_one_wins(live: Live) -> None:
     db, url, backend = live
     crashed = Worker(db, "gone")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        crashed.runner.run(stages(3, "raced"), 1)
-    row = crashed.run_of("raced")
+    row = run_to_crash(crashed, stages(3, "raced"), 1, at="s2")
     other = reopen(backend, url)
     try:
         a, b = Worker(db, "a", clock=crashed.clock), Worker(other, "b", clock=crashed.clock)
@@ -245,10 +237,7 @@ def test_without_a_dead_letter_queue_resume_reruns_the_failed_step(live: Live) -
 def test_workers_racing_to_resume_one_run_run_it_once(live: Live) -> None:
     db, url, backend = live
     crashed = Worker(db, "gone")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        crashed.runner.run(stages(4, "stampede"), 1)
-    run = crashed.run_of("stampede")
+    run = run_to_crash(crashed, stages(4, "stampede"), 1, at="s2")
     crashed.clock.advance(LEASE_S)
     outcomes: list[Result[object, SpineError]] = []
     ran: list[str] = []

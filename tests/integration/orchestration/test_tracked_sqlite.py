@@ -33,6 +33,7 @@ from tests.integration.orchestration.flows import (
     checkpoint_count,
     expected,
     migrated,
+    run_to_crash,
     stage,
     stages,
 )
@@ -77,10 +78,7 @@ def measure(p: Pair) -> float:
 def test_a_resumed_run_takes_the_branch_it_took_before(db: Database) -> None:
     w = Worker(db, "w1")
     flow = workflow("branchy", chain(stage("a", 1), conditional(positive, stage("up", 1), stage("down", -1))))
-    CRASH_AT.add("up")
-    with pytest.raises(Crash):
-        w.runner.run(flow, 1)
-    run = w.run_of("branchy")
+    run = run_to_crash(w, flow, 1, at="up")
     report = w.runner.resume(run.run_id).unwrap()
     assert report.result.unwrap() == 3 * 2 + 1
     assert CALLS["positive?"] == 1
@@ -97,10 +95,7 @@ def test_joined_values_come_back_as_typed_tuples(db: Database) -> None:
         "joined",
         chain(stage("a", 0), parallel(lift(as_text), lift(halve)), lift(describe), lift(measure)),
     )
-    CRASH_AT.add("measure")
-    with pytest.raises(Crash):
-        w.runner.run(flow, 3)
-    run = w.run_of("joined")
+    run = run_to_crash(w, flow, 3, at="measure")
     report = w.runner.resume(run.run_id).unwrap()
     assert report.result.unwrap() == 3.0 + len("#6")
     assert CALLS["describe"] == 1
@@ -121,10 +116,7 @@ def test_map_results_and_retried_attempts_are_restored_as_recorded(db: Database)
     retry = RetryPolicy(max_attempts=3, base_s=1.0)
     summed = lift(flaky).retry(retry)
     flow = workflow("mapped", chain(map_each(stage("double", 0)), summed, stage("last", 0)))
-    CRASH_AT.add("last")
-    with pytest.raises(Crash):
-        w.runner.run(flow, [1, 2, 3])
-    run = w.run_of("mapped")
+    run = run_to_crash(w, flow, [1, 2, 3], at="last")
     steps = {s.step_name: s for s in w.runner.steps(run.run_id).unwrap()}
     assert steps["flaky"].attempt == 3
     assert steps["flaky"].idempotency_key == f"{run.run_id}:flaky:3"
@@ -151,10 +143,7 @@ def shout(text: str) -> str:
 def test_a_recovered_failure_is_restored_with_its_error(db: Database) -> None:
     w = Worker(db, "w1")
     flow = workflow("lenient", chain(stage("a", 0), lift(brittle).recover("none"), lift(shout)))
-    CRASH_AT.add("shout")
-    with pytest.raises(Crash):
-        w.runner.run(flow, 1)
-    run = w.run_of("lenient")
+    run = run_to_crash(w, flow, 1, at="shout")
     report = w.runner.resume(run.run_id).unwrap()
     assert report.result.unwrap() == "none!"
     assert CALLS["brittle"] == 1
@@ -166,10 +155,7 @@ def test_a_recovered_failure_is_restored_with_its_error(db: Database) -> None:
 
 def test_a_workflow_that_changed_shape_is_not_resumed_but_can_be_forked(db: Database) -> None:
     w = Worker(db, "w1")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        w.runner.run(stages(3, "drift"), 1)
-    run = w.run_of("drift")
+    run = run_to_crash(w, stages(3, "drift"), 1, at="s2")
     w.runner.register(stages(4, "drift"))
     refused = w.runner.resume(run.run_id).failure()
     assert isinstance(refused, ConflictError)
@@ -193,9 +179,7 @@ def test_runs_of_unknown_workflows_or_ids_are_not_found(db: Database) -> None:
 
 def test_expired_runs_are_recovered_by_a_sweep(db: Database) -> None:
     w = Worker(db, "crashy")
-    CRASH_AT.add("s2")
-    with pytest.raises(Crash):
-        w.runner.run(stages(3, "orphan"), 1)
+    run_to_crash(w, stages(3, "orphan"), 1, at="s2")
     rescuer = Worker(db, "rescuer", clock=w.clock)
     rescuer.runner.register(stages(3, "orphan"))
     assert rescuer.runner.recover().unwrap() == ()
@@ -237,9 +221,7 @@ def test_keys_inputs_and_owners_are_checked(db: Database) -> None:
 
 def test_a_crashed_key_is_resumed_by_its_own_worker_at_once(db: Database) -> None:
     w = Worker(db, "me")
-    CRASH_AT.add("s3")
-    with pytest.raises(Crash):
-        w.runner.run(stages(4, "mine"), 1, key="job-1")
+    run_to_crash(w, stages(4, "mine"), 1, at="s3", key="job-1")
     report = w.runner.run(stages(4, "mine"), 1, key="job-1")
     assert report.result.unwrap() == expected(4, 1)
     assert (CALLS["s1"], CALLS["s3"]) == (1, 2)
@@ -255,8 +237,5 @@ def test_each_step_write_renews_a_lease_past_its_half_life(db: Database) -> None
         return x
 
     flow = workflow("slow", chain(stage("a", 0), lift(slow), stage("b", 0)))
-    CRASH_AT.add("b")
-    with pytest.raises(Crash):
-        w.runner.run(flow, 1)
-    run = w.run_of("slow")
+    run = run_to_crash(w, flow, 1, at="b")
     assert run.lease_expires_at == w.clock.now() + timedelta(seconds=LEASE_S)
