@@ -7,38 +7,22 @@ about to run, then ``done RESULT`` when the run completed. The parent kills it i
 from __future__ import annotations
 
 import sys
-import time
-from typing import Final, Never
+from typing import Final
 
 from spine.core.errors import SpineError
-from spine.orchestration import Task, chain_all, lift, workflow
+from spine.orchestration import chain_all, workflow
 from spine.orchestration.workflow import Workflow
-from tests.reliability.crash_support import child_main
+from tests.reliability.crash_support import child_main, mix, stage
 
 STEPS: Final = 200
 SEED: Final = 7
 OWNER: Final = "crash-test"
 """Every child and the parent work under one owner: a restarted worker takes its run back."""
-_MOD: Final = 1_000_003
-
-
-def mix(k: int, x: int) -> int:
-    """Step ``k``: order-sensitive, so a skipped or repeated step changes the result."""
-    return (x * 31 + k) % _MOD
-
-
-def _stage(k: int, pause_s: float) -> Task[int, int, Never]:
-    def run(x: int) -> int:
-        if pause_s:
-            time.sleep(pause_s)
-        return mix(k, x)
-
-    return lift(run, name=f"s{k:03d}")
 
 
 def build(pause_s: float = 0.0) -> Workflow[int, int, SpineError]:
     """The 200-step workflow (``pause_s`` per step makes kills land mid-run)."""
-    return workflow("crash", chain_all([_stage(k, pause_s) for k in range(STEPS)]))
+    return workflow("crash", chain_all([stage(f"s{k:03d}", k, pause_s) for k in range(STEPS)]))
 
 
 def expected() -> int:

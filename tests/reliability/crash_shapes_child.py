@@ -8,41 +8,25 @@ map over 16 items (4 at a time, each item 3 steps), a sum, and 10 more steps.
 from __future__ import annotations
 
 import sys
-import time
 from typing import Final, Never
 
 from spine.core.errors import SpineError
-from spine.orchestration import Step, Task, chain, chain_all, lift, map_each, parallel, workflow
+from spine.orchestration import Step, chain, chain_all, lift, map_each, parallel, workflow
 from spine.orchestration.workflow import Workflow
-from tests.reliability.crash_support import child_main
+from tests.reliability.crash_support import MOD, child_main, mix, stage
 
 SEED: Final = 11
 ITEMS: Final = 16
 OWNER: Final = "crash-shapes"
-_MOD: Final = 1_000_003
-
-
-def mix(k: int, x: int) -> int:
-    """Order-sensitive: a skipped or repeated step changes the result."""
-    return (x * 31 + k) % _MOD
-
-
-def _stage(k: int, pause_s: float, prefix: str) -> Task[int, int, Never]:
-    def run(x: int) -> int:
-        if pause_s:
-            time.sleep(pause_s)
-        return mix(k, x)
-
-    return lift(run, name=f"{prefix}{k:02d}")
 
 
 def _stages(n: int, pause_s: float, prefix: str) -> Step[int, int, Never]:
-    return chain_all([_stage(k, pause_s, prefix) for k in range(n)])
+    return chain_all([stage(f"{prefix}{k:02d}", k, pause_s) for k in range(n)])
 
 
 def fan(x: int) -> tuple[int, ...]:
     """The items the map works on."""
-    return tuple((x + i) % _MOD for i in range(ITEMS))
+    return tuple((x + i) % MOD for i in range(ITEMS))
 
 
 def join(pair: tuple[int, int]) -> int:

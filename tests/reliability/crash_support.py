@@ -1,17 +1,20 @@
-"""What the crash tests share: the child's main, starting a child, and the checks after a resume."""
+"""What the crash tests share: the children's steps and main, starting and killing a child, and
+the checks after a resume."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import Final, Never
 
 from spine.core.errors import SpineError
 from spine.execution.ledger import ExecutionLedger
 from spine.execution.status import RunStatus
+from spine.orchestration import Task, lift
 from spine.orchestration.report import StepStatus
 from spine.orchestration.tracked import TrackedWorkflowRunner
 from spine.orchestration.workflow import Workflow
@@ -19,6 +22,23 @@ from spine.storage.connect import connect
 from spine.storage.database import Database
 
 ROOT: Final = Path(__file__).resolve().parents[2]
+MOD: Final = 1_000_003
+
+
+def mix(k: int, x: int) -> int:
+    """Order-sensitive: a skipped or repeated step changes the result."""
+    return (x * 31 + k) % MOD
+
+
+def stage(name: str, k: int, pause_s: float) -> Task[int, int, Never]:
+    """Step ``name``: ``mix(k, x)``, after ``pause_s`` (a pause per step makes kills land mid-run)."""
+
+    def run(x: int) -> int:
+        if pause_s:
+            time.sleep(pause_s)
+        return mix(k, x)
+
+    return lift(run, name=name)
 
 
 def child_main(
@@ -46,6 +66,30 @@ def spawn(module: str, db_path: Path, key: str, pause_s: float) -> subprocess.Po
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
     return proc
+
+
+def uninterrupted(module: str, db_path: Path, pause_s: float) -> tuple[int, float]:
+    """Run a whole child: its result, and how long the run took."""
+    proc = spawn(module, db_path, "uninterrupted", pause_s)
+    started = time.monotonic()
+    out, _ = proc.communicate(timeout=60)
+    took = time.monotonic() - started
+    assert proc.returncode == 0
+    return int(out.split()[-1]), took
+
+
+def killed(module: str, db_path: Path, key: str, pause_s: float, after_s: float) -> int:
+    """Start a child on the run under ``key`` and SIGKILL it ``after_s`` later: its exit code.
+
+    (0: it finished before the kill.)
+    """
+    proc = spawn(module, db_path, key, pause_s)
+    time.sleep(after_s)
+    proc.kill()
+    proc.wait(timeout=30)
+    assert proc.stdout is not None
+    proc.stdout.close()
+    return proc.returncode
 
 
 def check_resumed(

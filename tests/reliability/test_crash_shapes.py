@@ -8,8 +8,6 @@ exactly one checkpoint, no step event is duplicated, and the ledger verifies.
 from __future__ import annotations
 
 import random
-import subprocess
-import time
 from pathlib import Path
 from typing import Final
 
@@ -22,14 +20,11 @@ from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from tests.reliability.crash_shapes_child import OWNER, SEED, build, expected
-from tests.reliability.crash_support import check_resumed, spawn
+from tests.reliability.crash_support import check_resumed, killed, uninterrupted
 
 TRIALS: Final = 30
 PAUSE_S: Final = 0.003
-
-
-def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
-    return spawn("tests.reliability.crash_shapes_child", db_path, key, PAUSE_S)
+CHILD: Final = "tests.reliability.crash_shapes_child"
 
 
 @pytest.mark.slow
@@ -37,11 +32,8 @@ def test_fanned_out_runs_killed_at_random_points_resume_exactly(tmp_path: Path) 
     db_path = tmp_path / "shapes.db"
     db = Database(connect(f"sqlite:///{db_path}").unwrap())
     migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="crash-shapes").unwrap()
-    proc = _child(db_path, "uninterrupted")
-    started = time.monotonic()
-    out, _ = proc.communicate(timeout=60)
-    took = time.monotonic() - started
-    assert int(out.split()[-1]) == expected()
+    clean, took = uninterrupted(CHILD, db_path, PAUSE_S)
+    assert clean == expected()
 
     flow = build()
     steps = len(flow.plan.nodes)
@@ -52,14 +44,8 @@ def test_fanned_out_runs_killed_at_random_points_resume_exactly(tmp_path: Path) 
     for trial in range(TRIALS):
         key = f"shape-{trial}"
         for _ in range(2 if trial % 3 == 2 else 1):
-            proc = _child(db_path, key)
-            time.sleep(rng.uniform(0, took))
-            proc.kill()
-            proc.wait(timeout=30)
-            assert proc.stdout is not None
-            proc.stdout.close()
             kills += 1
-            mid_run += proc.returncode != 0
+            mid_run += killed(CHILD, db_path, key, PAUSE_S, rng.uniform(0, took)) != 0
         report = runner.run(flow, SEED, key=key)
         assert report.result.unwrap() == expected(), f"trial {trial}"
         assert report.run_id is not None

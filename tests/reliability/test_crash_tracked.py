@@ -8,8 +8,6 @@ exists, and the run's hash chain verifies.
 from __future__ import annotations
 
 import random
-import subprocess
-import time
 from pathlib import Path
 from typing import Final
 
@@ -22,24 +20,11 @@ from spine.storage.connect import connect
 from spine.storage.database import Database
 from spine.storage.migrations import migrate
 from tests.reliability.crash_child import OWNER, SEED, STEPS, build, expected
-from tests.reliability.crash_support import check_resumed, spawn
+from tests.reliability.crash_support import check_resumed, killed, uninterrupted
 
 TRIALS: Final = 20
 PAUSE_S: Final = 0.0002
-
-
-def _child(db_path: Path, key: str) -> subprocess.Popen[str]:
-    return spawn("tests.reliability.crash_child", db_path, key, PAUSE_S)
-
-
-def _uninterrupted(db_path: Path) -> tuple[int, float]:
-    """Run a whole child: its result, and how long the run took."""
-    proc = _child(db_path, "uninterrupted")
-    started = time.monotonic()
-    out, _ = proc.communicate(timeout=60)
-    took = time.monotonic() - started
-    assert proc.returncode == 0
-    return int(out.split()[-1]), took
+CHILD: Final = "tests.reliability.crash_child"
 
 
 def _done_steps(runner: TrackedWorkflowRunner, key: str) -> int:
@@ -53,7 +38,7 @@ def test_runs_killed_at_random_points_resume_to_the_uninterrupted_result(tmp_pat
     db_path = tmp_path / "crash.db"
     db = Database(connect(f"sqlite:///{db_path}").unwrap())
     migrate(db, clock=SystemClock(), sleeper=SystemSleeper(), owner="crash-test").unwrap()
-    clean, took = _uninterrupted(db_path)
+    clean, took = uninterrupted(CHILD, db_path, PAUSE_S)
     assert clean == expected()
     rng = random.Random(20250103)
     runner = TrackedWorkflowRunner(db, owner=OWNER, lease_s=60.0)
@@ -64,13 +49,7 @@ def test_runs_killed_at_random_points_resume_to_the_uninterrupted_result(tmp_pat
     for trial in range(TRIALS):
         key = f"trial-{trial}"
         for _ in range(2 if trial % 4 == 3 else 1):  # some runs crash again while resumed
-            proc = _child(db_path, key)
-            time.sleep(rng.uniform(0, took))
-            proc.kill()
-            proc.wait(timeout=30)
-            assert proc.stdout is not None
-            proc.stdout.close()
-            killed_mid_run += proc.returncode != 0
+            killed_mid_run += killed(CHILD, db_path, key, PAUSE_S, rng.uniform(0, took)) != 0
         progress.append(_done_steps(runner, key))
         report = runner.run(flow, SEED, key=key)
         assert report.result.unwrap() == clean, f"trial {trial}"
