@@ -22,7 +22,12 @@ __all__ = ["FINISH", "MOVE", "START", "RunRecord"]
 
 
 class RunRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """A row of ``spine_runs``."""
+    """A row of ``spine_runs``: a unit of work, or a durable workflow run (kind ``workflow``).
+
+    For a workflow run, ``attempt`` counts the times a worker claimed it (the lease's fencing
+    token), ``lease_owner`` and ``lease_expires_at`` say who holds it until when, and
+    ``spec.params["input"]`` is its input.
+    """
 
     run_id: str
     kind: str
@@ -42,6 +47,8 @@ class RunRecord(msgspec.Struct, frozen=True, kw_only=True):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     wake_at: datetime | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
     last_seq: int = 0
     last_hash: str | None = None
 

@@ -28,7 +28,7 @@ from spine.core.errors import (
     WorkflowError,
     from_record,
 )
-from spine.execution.spec import WorkSpec
+from spine.execution.runs import RunRecord
 from spine.execution.status import RunStatus
 from spine.orchestration.graph import Node
 from spine.orchestration.report import RunState, StepReport, StepStatus, SuspendedError
@@ -68,34 +68,8 @@ KIND: Final = "workflow"
 """The ``spine_runs.kind`` of a tracked workflow run."""
 
 
-class TrackedRun(msgspec.Struct, frozen=True, kw_only=True):
-    """A tracked workflow run, as its ``spine_runs`` row holds it."""
-
-    run_id: str
-    kind: str = KIND
-    name: str
-    """The workflow's name."""
-    status: RunStatus
-    idempotency_key: str
-    parent_run_id: str | None = None
-    """The run this one was forked from."""
-    lane: str = "default"
-    priority: int = 0
-    attempt: int = 0
-    """How many times a worker claimed the run (the lease's fencing token)."""
-    spec: WorkSpec
-    """The workflow's name, and its input in ``params["input"]``."""
-    result: bytes | None = None
-    error: ErrorRecord | None = None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    wake_at: datetime | None = None
-    lease_owner: str | None = None
-    lease_expires_at: datetime | None = None
-    last_seq: int = 0
-    last_hash: str | None = None
+TrackedRun = RunRecord
+"""A tracked workflow run, as its ``spine_runs`` row holds it: a ``RunRecord`` of kind :data:`KIND`."""
 
 
 class Checkpoint(msgspec.Struct, frozen=True, kw_only=True):
@@ -267,8 +241,9 @@ def stored_outcome(
     r"""How a run that is not running now stands, from its row (``decode``: the result's codec).
 
     >>> from datetime import UTC
+    >>> from spine.execution.spec import WorkSpec
     >>> t = datetime(2025, 1, 3, tzinfo=UTC)
-    >>> run = TrackedRun(run_id="r", name="w", status=RunStatus.COMPLETED, idempotency_key="r",
+    >>> run = TrackedRun(run_id="r", kind=KIND, name="w", status=RunStatus.COMPLETED, idempotency_key="r",
     ...     spec=WorkSpec(name="w"), result=b"\x05", created_at=t, updated_at=t)
     >>> stored_outcome(run, lambda data: data[0])
     (<RunState.COMPLETED: 'completed'>, <Success: 5>)

@@ -36,7 +36,7 @@ from spine.core.json_types import JsonValue
 from spine.execution.ledger_chain import GENESIS_HASH
 from spine.execution.status import RunStatus, allowed, transition
 from spine.orchestration.checkpoint import RunLog
-from spine.orchestration.checkpoints import TrackedRun
+from spine.orchestration.checkpoints import KIND, TrackedRun
 from spine.orchestration.durable_codec import PlanCodec
 from spine.orchestration.run_events import lease_until, seal
 from spine.orchestration.run_store import RunStore
@@ -200,6 +200,7 @@ def _claim(
     return Success(
         TrackedRun(
             run_id=run.run_id,
+            kind=KIND,
             name=run.name,
             status=RunStatus.RUNNING,
             idempotency_key=run.idempotency_key,

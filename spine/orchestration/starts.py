@@ -96,6 +96,7 @@ def _new_run(
     now = store.clock.now()
     return TrackedRun(
         run_id=run_id,
+        kind=KIND,
         name=entry.name,
         status=RunStatus.RUNNING,
         idempotency_key=key,

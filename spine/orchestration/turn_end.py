@@ -15,16 +15,15 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import final
 
+import msgspec
 from returns.result import Success
 
 from spine.core.codec import encode_json
 from spine.core.errors import ErrorRecord, SpineError, ValidationError, to_record
 from spine.core.json_types import JsonValue
 from spine.execution.ledger_hash import instant_text
-from spine.execution.runs import RunRecord
 from spine.execution.status import RunStatus, transition
 from spine.orchestration.checkpoint import RunLog
-from spine.orchestration.checkpoints import KIND
 from spine.orchestration.run_events import EventRow, seal
 from spine.storage.compiled import SqlValue
 
@@ -140,23 +139,10 @@ def _end(log: RunLog, ending: _Ending, now: datetime) -> SpineError | None:
     sink, record = store.dead_letters, ending.dead_letter
     if record is not None and sink is not None:
         run = log.run
-        filed = sink.file(
-            RunRecord(
-                run_id=run.run_id,
-                kind=KIND,
-                name=run.name,
-                status=RunStatus.DEAD_LETTERED,
-                idempotency_key=run.idempotency_key,
-                parent_run_id=run.parent_run_id,
-                attempt=log.token,
-                spec=run.spec,
-                created_at=run.created_at,
-                updated_at=now,
-                started_at=run.started_at,
-                finished_at=now,
-            ),
-            record,
+        ended = msgspec.structs.replace(
+            run, status=RunStatus.DEAD_LETTERED, attempt=log.token, updated_at=now, finished_at=now
         )
+        filed = sink.file(ended, record)
         if not isinstance(filed, Success):
             return log.break_off(filed.failure())
     return None

@@ -17,6 +17,7 @@ from spine.orchestration.checkpoints import (
     HEAD,
     INSERT_EVENT,
     INSERT_STEP,
+    KIND,
     RELEASE,
     RENEW,
     STEPS,
@@ -68,6 +69,7 @@ def test_run_row_writes_are_fenced_by_the_token_and_the_ends_by_the_anchor_too(d
 def _run(status: RunStatus, **fields: object) -> TrackedRun:
     base = TrackedRun(
         run_id="r",
+        kind=KIND,
         name="w",
         status=status,
         idempotency_key="r",
