@@ -30,6 +30,7 @@ EDGE_MODULES = frozenset(
         "spine.execution.executors",
         "spine.execution.limiter_shell",
         "spine.execution.random_source",
+        "spine.execution.redis_errors",
         "spine.execution.redis_limiter",
         "spine.execution.retry_shell",
         "spine.flags.default",

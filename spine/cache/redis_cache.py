@@ -32,22 +32,13 @@ from typing import Final, final
 
 import msgspec
 import redis
-from redis.exceptions import (
-    AuthenticationError,
-    AuthorizationError,
-    ClusterDownError,
-    OutOfMemoryError,
-    ReadOnlyError,
-    RedisError,
-    TryAgainError,
-)
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from returns.result import Failure, Result, Success
 
 from spine.cache.backend import CacheError, Hit, Lookup, Miss, check_ttl
 from spine.core.codec import dec_hook, enc_hook
 from spine.core.errors import SourceUnavailableError, ValidationError
+from spine.execution.redis_errors import retryable
 
 __all__ = ["RedisCache"]
 
@@ -59,17 +50,6 @@ _ENCODE_ERRORS: Final = (msgspec.MsgspecError, TypeError, ValueError, OverflowEr
 # UnicodeError: a key that is not valid UTF-8 text (encode), or a client built with
 # decode_responses=True meeting msgpack bytes (decode); redis-py raises both as they are.
 _FAILURES: Final = (RedisError, OSError, UnicodeError)
-# A loading server (BusyLoadingError) is a RedisConnectionError, and so are refused
-# credentials (AuthenticationError, AuthorizationError): _failed takes those back out.
-_RETRYABLE: Final = (
-    RedisConnectionError,
-    RedisTimeoutError,
-    ReadOnlyError,
-    TryAgainError,
-    ClusterDownError,
-    OutOfMemoryError,
-    OSError,
-)
 
 
 @final
@@ -234,11 +214,10 @@ def _failed(exc: Exception, command: str, key: str) -> CacheError:
     if isinstance(exc, UnicodeDecodeError):
         msg = f"redis cache {command}: the client must not decode responses (decode_responses=False): {exc}"
         return SourceUnavailableError(msg, source="redis", retryable=False, context={"key": key}, cause=exc)
-    retryable = isinstance(exc, _RETRYABLE) and not isinstance(exc, AuthenticationError | AuthorizationError)
     return SourceUnavailableError(
         f"redis cache {command}: {type(exc).__name__}: {exc}",
         source="redis",
-        retryable=retryable,
+        retryable=retryable(exc),
         context={"key": key, "command": command},
         cause=exc,
     )

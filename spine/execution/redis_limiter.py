@@ -34,23 +34,16 @@ from typing import Final, Literal, cast, final
 
 import redis
 from redis.exceptions import (
-    AuthenticationError,
-    AuthorizationError,
-    ClusterDownError,
     NoScriptError,
-    OutOfMemoryError,
-    ReadOnlyError,
     RedisError,
-    TryAgainError,
 )
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from returns.result import Failure, Result, Success
 
 from spine.core.clock import Clock, Sleeper
 from spine.core.errors import RateLimitedError, SourceUnavailableError
 from spine.execution.limiter import LimitPolicy, TokenBucket, check_cost
 from spine.execution.limiter_shell import acquire_blocking
+from spine.execution.redis_errors import retryable
 
 __all__ = ["RedisLimiter"]
 
@@ -150,16 +143,6 @@ local wait = settle(function(t)
 end, now, ready)
 return {0, f(wait)}
 """
-)
-
-_RETRYABLE: Final = (
-    RedisConnectionError,
-    RedisTimeoutError,
-    ReadOnlyError,
-    TryAgainError,
-    ClusterDownError,
-    OutOfMemoryError,
-    OSError,
 )
 
 
@@ -271,11 +254,10 @@ def _decision(reply: object, key: str, n: int) -> Result[None, LimitError]:
 
 
 def _unavailable(exc: BaseException, key: str) -> SourceUnavailableError:
-    retryable = isinstance(exc, _RETRYABLE) and not isinstance(exc, AuthenticationError | AuthorizationError)
     return SourceUnavailableError(
         f"redis rate limiter: {type(exc).__name__}: {exc}",
         source="redis",
-        retryable=retryable,
+        retryable=retryable(exc),
         context={"key": key},
         cause=exc,
     )
